@@ -1,0 +1,193 @@
+// The execution plan: what the compiler produced and every device executes.
+//
+// A plan is an ordered list of kernel launches. Each launch names the op it
+// implements, its attributes and the buffers it reads and writes. Buffers are
+// the step inputs, weights (built from checkpoint tensors per the weight
+// plan), activations (rows x width, in an arena shared by liveness), the
+// per-slot conv state and KV caches, and the logits output.
+//
+// Plain data with no dependencies: the compiler builds it, the artifact
+// serializes it (runtime/include/lfm/Artifact.h), devices execute it.
+//
+// ## Step inputs (BufferRef::kInput, indexed by InputId)
+//   tokens      i32 [T]    the tokens of this step, all sequences concatenated
+//   row_offsets i32 [N+1]  sequence i owns tokens row_offsets[i]..row_offsets[i+1]
+//   slots       i32 [N]    the state slot of each sequence
+//   start_pos   i32 [N]    tokens already in the sequence's cache
+//   logit_rows  i32 [R]    the token rows (0..T-1) whose logits are computed
+// The position of token t of sequence i is start_pos[i] + t - row_offsets[i].
+//
+// ## Activations
+//   Each activation has `width` columns and T rows (RowSpace::kTokens) or R
+//   rows (RowSpace::kLogitRows), row-major, in the plan's activation dtype.
+//   Activations with the same `region` share memory (their lifetimes do not
+//   overlap); a region holds max_rows * max(width * sizeof(dtype)) bytes.
+//
+// ## State, per slot
+//   conv state of conv layer c: [conv_kernel - 1][hidden] (the last L-1 inputs
+//     of the causal conv, oldest first; rows coalesce over hidden on the GPU).
+//   KV cache of attention layer a: K and V each [max_seq_len][kv_heads][head_dim].
+//
+// ## Ops (operands in order; `ints` / `floats` are attributes)
+//   embedding      [tokens, table W(V,H)] -> [y(T,H)]
+//   rms_norm       [x, w(group)] -> [y]; floats eps; ints group (optional,
+//                  default = width): each run of `group` columns is normalized
+//                  alone with the same weight (per-head q/k norms use head_dim).
+//                  y = x / sqrt(mean(x^2) + eps) * w
+//   add_rms_norm   [x, residual, w] -> [normed, sum]; floats eps;
+//                  sum = x + residual, normed = rms_norm(sum)
+//   add, mul       [a, b] -> [y]   elementwise
+//   silu           [x] -> [y]      x * sigmoid(x)
+//   slice          [x] -> [y]; ints offset: y[:, j] = x[:, offset + j]
+//   gather_rows    [x(T rows), logit_rows] -> [y(R rows)]
+//   linear         [x(rows,K), W(N,K), (norm_w), (residual)] -> [y(rows,N')]
+//                  y = x . W^T. ints prologue_norm (0/1: normalize x first with
+//                  operand norm_w and floats eps); ints epilogue: 0 none,
+//                  1 residual add (operand residual, shape of y), 2 SwiGLU
+//                  (W holds W1 then W3, N = 2F: y = silu(x W1^T) * (x W3^T),
+//                  N' = F). y may be the logits buffer (always f32).
+//   short_conv     [x(T,H), w(H,L), conv_state, row_offsets, slots, start_pos]
+//                  -> [y(T,H)]; causal depthwise conv over each sequence:
+//                  y[p,c] = sum_k w[c,k] * u[p-(L-1)+k, c], u = x with history
+//                  from the slot's state; history before position 0 is zero
+//                  (the state of a sequence at start_pos 0 is never read).
+//                  Writes the last L-1 inputs of each sequence back to its
+//                  slot's state.
+//   gated_short_conv [bcx(T,3H), w(H,L), conv_state, row_offsets, slots, start_pos]
+//                  -> [y(T,H)]; B, C, X = columns [0,H), [H,2H), [2H,3H):
+//                  y = C * short_conv(B * X).
+//   rope           [x(T, n*head_dim), row_offsets, start_pos] -> [y];
+//                  ints head_dim; floats theta. NeoX / rotate-half over the
+//                  whole head: for j < d/2, f = theta^(-2j/d), a = pos * f:
+//                  y[j] = x[j] cos a - x[j+d/2] sin a,
+//                  y[j+d/2] = x[j+d/2] cos a + x[j] sin a.
+//   kv_cache_write [k(T,kvh*d), v(T,kvh*d), key_cache, value_cache,
+//                  row_offsets, slots, start_pos] -> [] (writes row pos of the
+//                  slot's caches)
+//   attention      [q(T, h*d), key_cache, value_cache, row_offsets, slots,
+//                  start_pos] -> [y(T, h*d)]; ints heads, kv_heads, head_dim;
+//                  floats scale. Causal GQA: a token at position p attends to
+//                  cache rows 0..p of its slot; head j uses kv head
+//                  j / (heads / kv_heads).
+//   qk_norm_rope_cache [qkv(T,(h+2kvh)*d), q_norm_w(d), k_norm_w(d), key_cache,
+//                  value_cache, row_offsets, slots, start_pos] -> [q(T,h*d)];
+//                  ints heads, kv_heads, head_dim; floats eps, theta.
+//                  Per-head rms_norm of q and k, rope of q and k, writes k and
+//                  v to the caches, returns q.
+//
+// Every device computes in float32 whatever the storage dtype and rounds to
+// the activation dtype on store.
+#ifndef LFM_PLAN_H
+#define LFM_PLAN_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lfm/ModelConfig.h"
+
+namespace lfm {
+
+enum class DType : uint8_t { kF32 = 0, kBF16 = 1, kF16 = 2, kI32 = 3 };
+
+inline int64_t dtypeSize(DType t) {
+  switch (t) {
+    case DType::kF32: return 4;
+    case DType::kBF16: return 2;
+    case DType::kF16: return 2;
+    case DType::kI32: return 4;
+  }
+  return 0;
+}
+const char *dtypeName(DType t);  // "f32", "bf16", "f16", "i32"
+
+enum class InputId : int32_t {
+  kTokens = 0, kRowOffsets = 1, kSlots = 2, kStartPos = 3, kLogitRows = 4
+};
+inline constexpr int32_t kNumInputs = 5;
+
+struct BufferRef {
+  enum Kind : uint8_t {
+    kInput = 0, kWeight = 1, kActivation = 2, kConvState = 3,
+    kKeyCache = 4, kValueCache = 5, kLogits = 6
+  };
+  Kind kind = kActivation;
+  // Index into the table for the kind: InputId, Plan::weights,
+  // Plan::activations, Plan::conv_states, Plan::kv_caches (for K and V).
+  // Unused for kLogits.
+  int32_t index = 0;
+
+  bool operator==(const BufferRef &o) const {
+    return kind == o.kind && index == o.index;
+  }
+};
+
+enum class RowSpace : uint8_t { kTokens = 0, kLogitRows = 1 };
+
+struct ActivationSpec {
+  std::string name;  // for dumps and errors, e.g. "layer3.conv_out"
+  int64_t width = 0;
+  DType dtype = DType::kF32;
+  RowSpace rows = RowSpace::kTokens;
+  int32_t region = 0;
+};
+
+// One checkpoint tensor that a weight is built from, with the shape the
+// checkpoint must have for it.
+struct WeightSource {
+  std::string tensor;  // e.g. "model.layers.3.conv.in_proj.weight"
+  std::vector<int64_t> shape;
+};
+
+// A device weight buffer: its sources are converted to `dtype` and
+// concatenated along dimension 0, then viewed as `shape` (e.g. q|k|v rows
+// into one QKV matrix, or a conv weight [H,1,L] viewed as [H,L]).
+struct WeightSpec {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  std::vector<WeightSource> sources;
+};
+
+struct ConvStateSpec {
+  int32_t layer = 0;  // model layer index
+  int64_t hidden = 0;
+  int64_t kernel = 0;  // conv_L_cache; per slot [kernel-1][hidden]
+  DType dtype = DType::kF32;
+};
+
+struct KvCacheSpec {
+  int32_t layer = 0;  // model layer index
+  int64_t kv_heads = 0;
+  int64_t head_dim = 0;  // per slot K and V each [max_seq_len][kv_heads][head_dim]
+  DType dtype = DType::kF32;
+};
+
+struct Launch {
+  std::string op;  // one of the ops documented above
+  std::map<std::string, int64_t> ints;
+  std::map<std::string, double> floats;
+  std::vector<BufferRef> operands;
+  std::vector<BufferRef> results;
+  int32_t layer = -1;   // model layer it belongs to, -1 for none (for dumps)
+  int32_t kernel = -1;  // index of its GPU kernel in the artifact, -1 for none
+};
+
+struct Plan {
+  ModelConfig config;
+  DType dtype = DType::kF32;  // weights (but 1-D norm weights), activations, state
+  std::vector<WeightSpec> weights;
+  std::vector<ActivationSpec> activations;
+  std::vector<ConvStateSpec> conv_states;
+  std::vector<KvCacheSpec> kv_caches;
+  std::vector<Launch> launches;
+  // Defaults the runtime uses unless told otherwise.
+  int64_t default_max_seq_len = 4096;
+  int64_t default_slots = 8;
+  int64_t max_tokens_per_step = 512;
+};
+
+}  // namespace lfm
+
+#endif  // LFM_PLAN_H
