@@ -12,8 +12,13 @@ message(STATUS "Using MLIR from ${MLIR_DIR}")
 
 # LLVMSupport names libz3.so only for its optional SMT solver wrapper, which
 # MLIR never calls; drop it so the static archive pulls in no shared library.
+# Its other dependencies name imported targets (ZLIB::ZLIB, zstd::...) that
+# only LLVM's own find modules define; name the plain system libraries instead.
 get_target_property(_lfm_support_deps LLVMSupport INTERFACE_LINK_LIBRARIES)
 list(FILTER _lfm_support_deps EXCLUDE REGEX "z3")
+list(TRANSFORM _lfm_support_deps REPLACE "^ZLIB::ZLIB$" "z")
+list(TRANSFORM _lfm_support_deps REPLACE "^zstd::.*$" "zstd")
+list(TRANSFORM _lfm_support_deps REPLACE "^Terminfo::terminfo$" "tinfo")
 set_target_properties(LLVMSupport PROPERTIES INTERFACE_LINK_LIBRARIES "${_lfm_support_deps}")
 
 foreach(_lfm_target IN LISTS MLIR_EXPORTED_TARGETS)

@@ -100,7 +100,15 @@ inline int64_t dtypeSize(DType t) {
   }
   return 0;
 }
-const char *dtypeName(DType t);  // "f32", "bf16", "f16", "i32"
+inline const char *dtypeName(DType t) {
+  switch (t) {
+    case DType::kF32: return "f32";
+    case DType::kBF16: return "bf16";
+    case DType::kF16: return "f16";
+    case DType::kI32: return "i32";
+  }
+  return "?";
+}
 
 enum class InputId : int32_t {
   kTokens = 0, kRowOffsets = 1, kSlots = 2, kStartPos = 3, kLogitRows = 4

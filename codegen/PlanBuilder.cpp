@@ -1,0 +1,256 @@
+//===- PlanBuilder.cpp - lfm IR to the runtime's execution plan -----------===//
+
+#include "codegen/PlanBuilder.h"
+
+#include "ir/LfmDialect.h"
+#include "models/Lfm2Importer.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::lfm;
+
+namespace {
+
+/// The function's leading step inputs, in Plan InputId order.
+constexpr unsigned kNumStepInputs = ::lfm::kNumInputs;
+
+FailureOr<::lfm::DType> storageDType(Operation *op, Type type) {
+  if (type.isF32())
+    return ::lfm::DType::kF32;
+  if (type.isBF16())
+    return ::lfm::DType::kBF16;
+  if (type.isF16())
+    return ::lfm::DType::kF16;
+  op->emitOpError() << "has no storage dtype for " << type;
+  return failure();
+}
+
+/// The model layer an op was built for, from its `model.layers.N` location.
+int32_t layerOf(Operation *op) {
+  auto name = op->getLoc().dyn_cast<NameLoc>();
+  if (!name)
+    return -1;
+  StringRef text = name.getName().getValue();
+  int32_t layer;
+  if (!text.consume_front("model.layers.") || text.getAsInteger(10, layer))
+    return -1;
+  return layer;
+}
+
+class PlanBuilder {
+public:
+  PlanBuilder(const ::lfm::ModelConfig &config) { plan.config = config; }
+  FailureOr<::lfm::Plan> build(func::FuncOp func);
+
+private:
+  LogicalResult bindArguments(func::FuncOp func);
+  LogicalResult addWeight(WeightOp op);
+  LogicalResult addLaunch(Operation *op);
+  FailureOr<::lfm::BufferRef> defineActivation(Operation *op, Value value,
+                                               ::lfm::RowSpace rows);
+  LogicalResult appendOperands(Operation *op, ::lfm::Launch &launch);
+  void addAttributes(Operation *op, ::lfm::Launch &launch);
+
+  ::lfm::Plan plan;
+  /// Where each SSA value lives; KV caches map to their K half (the V half
+  /// has the same index).
+  llvm::DenseMap<Value, ::lfm::BufferRef> buffers;
+  llvm::DenseMap<Value, ::lfm::RowSpace> rowSpaces;
+  llvm::StringMap<int32_t> weightIndex;
+  Value logitsValue;
+};
+
+} // namespace
+
+LogicalResult PlanBuilder::bindArguments(func::FuncOp func) {
+  Block &entry = func.getBody().front();
+  if (entry.getNumArguments() < kNumStepInputs)
+    return func.emitOpError() << "needs " << kNumStepInputs
+                              << " step inputs before the state arguments";
+  for (unsigned i = 0; i < kNumStepInputs; ++i)
+    buffers[entry.getArgument(i)] = {::lfm::BufferRef::kInput,
+                                     static_cast<int32_t>(i)};
+  for (unsigned i = kNumStepInputs; i < entry.getNumArguments(); ++i) {
+    BlockArgument arg = entry.getArgument(i);
+    int32_t layer = static_cast<int32_t>(i - kNumStepInputs);
+    if (auto conv = arg.getType().dyn_cast<ConvStateType>()) {
+      FailureOr<::lfm::DType> dtype = storageDType(func, conv.getElementType());
+      if (failed(dtype))
+        return failure();
+      buffers[arg] = {::lfm::BufferRef::kConvState,
+                      static_cast<int32_t>(plan.conv_states.size())};
+      plan.conv_states.push_back(
+          {layer, conv.getHidden(), conv.getWindow() + 1, *dtype});
+    } else if (auto kv = arg.getType().dyn_cast<KvCacheType>()) {
+      FailureOr<::lfm::DType> dtype = storageDType(func, kv.getElementType());
+      if (failed(dtype))
+        return failure();
+      buffers[arg] = {::lfm::BufferRef::kKeyCache,
+                      static_cast<int32_t>(plan.kv_caches.size())};
+      plan.kv_caches.push_back(
+          {layer, kv.getKvHeads(), kv.getHeadDim(), *dtype});
+    } else {
+      return func.emitOpError() << "argument #" << i
+                                << " is neither a step input nor state";
+    }
+  }
+  return success();
+}
+
+LogicalResult PlanBuilder::addWeight(WeightOp op) {
+  auto type = op.getResult().getType().cast<RankedTensorType>();
+  FailureOr<::lfm::DType> dtype = storageDType(op, type.getElementType());
+  if (failed(dtype))
+    return failure();
+  if (op.getSources().size() != 1)
+    return op.emitOpError("with several sources needs per-source shapes, "
+                          "which this plan builder does not support yet");
+  std::string source = op.getSources()[0].cast<StringAttr>().str();
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  std::string key = source + ":" + std::string(::lfm::dtypeName(*dtype));
+  auto [it, inserted] =
+      weightIndex.try_emplace(key, static_cast<int32_t>(plan.weights.size()));
+  if (inserted) {
+    ::lfm::WeightSpec spec;
+    spec.name = source;
+    spec.dtype = *dtype;
+    // The conv weight's checkpoint layout [H, 1, L] is used as [H, L].
+    spec.shape = shape;
+    if (shape.size() == 3 && shape[1] == 1)
+      spec.shape = {shape[0], shape[2]};
+    spec.sources.push_back({source, shape});
+    plan.weights.push_back(std::move(spec));
+  }
+  buffers[op.getResult()] = {::lfm::BufferRef::kWeight, it->second};
+  return success();
+}
+
+FailureOr<::lfm::BufferRef>
+PlanBuilder::defineActivation(Operation *op, Value value,
+                              ::lfm::RowSpace rows) {
+  auto type = value.getType().cast<RankedTensorType>();
+  ::lfm::BufferRef ref;
+  if (value == logitsValue) {
+    ref = {::lfm::BufferRef::kLogits, 0};
+  } else {
+    FailureOr<::lfm::DType> dtype = storageDType(op, type.getElementType());
+    if (failed(dtype))
+      return failure();
+    ::lfm::ActivationSpec spec;
+    spec.name = (op->getName().stripDialect() + "." +
+                 llvm::Twine(plan.activations.size()))
+                    .str();
+    if (int32_t layer = layerOf(op); layer >= 0)
+      spec.name = "layer" + std::to_string(layer) + "." + spec.name;
+    spec.width = type.getDimSize(1);
+    spec.dtype = *dtype;
+    spec.rows = rows;
+    ref = {::lfm::BufferRef::kActivation,
+           static_cast<int32_t>(plan.activations.size())};
+    plan.activations.push_back(std::move(spec));
+  }
+  buffers[value] = ref;
+  rowSpaces[value] = rows;
+  return ref;
+}
+
+LogicalResult PlanBuilder::appendOperands(Operation *op,
+                                          ::lfm::Launch &launch) {
+  for (Value operand : op->getOperands()) {
+    auto it = buffers.find(operand);
+    if (it == buffers.end())
+      return op->emitOpError("uses a value that has no buffer");
+    launch.operands.push_back(it->second);
+    // A KV cache operand stands for its K and V buffers.
+    if (it->second.kind == ::lfm::BufferRef::kKeyCache)
+      launch.operands.push_back(
+          {::lfm::BufferRef::kValueCache, it->second.index});
+  }
+  return success();
+}
+
+void PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
+  for (NamedAttribute attr : op->getAttrs()) {
+    if (auto i = attr.getValue().dyn_cast<IntegerAttr>())
+      launch.ints[attr.getName().str()] = i.getInt();
+    else if (auto f = attr.getValue().dyn_cast<FloatAttr>())
+      launch.floats[attr.getName().str()] = f.getValueAsDouble();
+  }
+  // Attributes the kernels need that the IR keeps in types.
+  llvm::TypeSwitch<Operation *>(op)
+      .Case<AttentionOp>([&](AttentionOp attention) {
+        auto cache = attention.getCache().getType().cast<KvCacheType>();
+        launch.ints["kv_heads"] = cache.getKvHeads();
+        launch.ints["head_dim"] = cache.getHeadDim();
+      })
+      .Case<LinearOp>([&](LinearOp) {
+        launch.ints.try_emplace("prologue_norm", 0);
+        launch.ints.try_emplace("epilogue", 0);
+      });
+}
+
+LogicalResult PlanBuilder::addLaunch(Operation *op) {
+  ::lfm::Launch launch;
+  launch.op = op->getName().stripDialect().str();
+  launch.layer = layerOf(op);
+  if (failed(appendOperands(op, launch)))
+    return failure();
+  addAttributes(op, launch);
+  // Rows follow the data: gather_rows starts the logit-row space and every
+  // op downstream of it stays there.
+  ::lfm::RowSpace rows = isa<GatherRowsOp>(op) ? ::lfm::RowSpace::kLogitRows
+                                               : ::lfm::RowSpace::kTokens;
+  for (Value operand : op->getOperands())
+    if (rowSpaces.lookup(operand) == ::lfm::RowSpace::kLogitRows)
+      rows = ::lfm::RowSpace::kLogitRows;
+  for (Value result : op->getResults()) {
+    FailureOr<::lfm::BufferRef> ref = defineActivation(op, result, rows);
+    if (failed(ref))
+      return failure();
+    launch.results.push_back(*ref);
+  }
+  plan.launches.push_back(std::move(launch));
+  return success();
+}
+
+FailureOr<::lfm::Plan> PlanBuilder::build(func::FuncOp func) {
+  if (failed(bindArguments(func)))
+    return failure();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (ret.getNumOperands() != 1)
+    return func.emitOpError("must return exactly the logits");
+  logitsValue = ret.getOperand(0);
+  if (!logitsValue.getDefiningOp() ||
+      !logitsValue.getType().cast<RankedTensorType>().getElementType().isF32())
+    return func.emitOpError("must return f32 logits computed by an op");
+
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    LogicalResult result =
+        llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+            .Case<WeightOp>([&](WeightOp weight) { return addWeight(weight); })
+            .Default([&](Operation *other) {
+              if (other->getDialect() !=
+                  other->getContext()->getLoadedDialect<LfmDialect>())
+                return other->emitOpError(
+                    "is not an lfm op and has no kernel");
+              return addLaunch(other);
+            });
+    if (failed(result))
+      return failure();
+  }
+  if (buffers.lookup(logitsValue).kind != ::lfm::BufferRef::kLogits)
+    return func.emitOpError("the returned logits were not produced");
+  assignActivationRegions(plan);
+  return std::move(plan);
+}
+
+FailureOr<::lfm::Plan> mlir::lfm::buildPlan(ModuleOp module,
+                                            const ::lfm::ModelConfig &config) {
+  auto func = module.lookupSymbol<func::FuncOp>(kForwardFunctionName);
+  if (!func)
+    return module.emitError() << "no function @" << kForwardFunctionName;
+  return PlanBuilder(config).build(func);
+}

@@ -1,0 +1,237 @@
+//===- LfmOps.cpp - lfm op verifiers --------------------------------------===//
+//
+// Each verifier checks what the op's semantics rely on and names the offending
+// operand, attribute or size in its message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/LfmDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::lfm;
+
+/// The static column count of a [rows, width] activation, or failure.
+static FailureOr<int64_t> staticWidth(Operation *op, Value value,
+                                      StringRef name) {
+  auto type = value.getType().cast<RankedTensorType>();
+  if (type.isDynamicDim(1)) {
+    op->emitOpError() << name << " must have a static width, got " << type;
+    return failure();
+  }
+  return type.getDimSize(1);
+}
+
+static Type elementTypeOf(Value value) {
+  return value.getType().cast<ShapedType>().getElementType();
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (getSources().empty())
+    return emitOpError("needs at least one checkpoint tensor in 'sources'");
+  for (Attribute source : getSources())
+    if (source.cast<StringAttr>().getValue().empty())
+      return emitOpError("has an empty checkpoint tensor name");
+  auto type = getResult().getType().cast<RankedTensorType>();
+  if (!type.hasStaticShape())
+    return emitOpError() << "result must have a static shape, got " << type;
+  Type element = type.getElementType();
+  if (!element.isF32() && !element.isBF16() && !element.isF16())
+    return emitOpError() << "element type must be f32, bf16 or f16, got "
+                         << element;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto table = getTable().getType().cast<RankedTensorType>();
+  if (!table.hasStaticShape())
+    return emitOpError() << "table must have a static shape, got " << table;
+  auto result = getResult().getType().cast<RankedTensorType>();
+  if (result.getDimSize(1) != table.getDimSize(1))
+    return emitOpError() << "result width " << result.getDimSize(1)
+                         << " does not match the table's hidden size "
+                         << table.getDimSize(1);
+  if (result.getElementType() != table.getElementType())
+    return emitOpError() << "result element type " << result.getElementType()
+                         << " differs from the table's "
+                         << table.getElementType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  FailureOr<int64_t> width = staticWidth(*this, getInput(), "input");
+  if (failed(width))
+    return failure();
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError() << "eps must be positive, got "
+                         << getEps().convertToDouble();
+  int64_t group = getGroup().value_or(*width);
+  if (*width % group != 0)
+    return emitOpError() << "group " << group
+                         << " does not divide the input width " << *width;
+  int64_t weightSize =
+      getWeight().getType().cast<RankedTensorType>().getDimSize(0);
+  if (weightSize != group)
+    return emitOpError() << "weight has " << weightSize
+                         << " elements but each normalized group has "
+                         << group;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  FailureOr<int64_t> inWidth = staticWidth(*this, getInput(), "input");
+  if (failed(inWidth))
+    return failure();
+  auto weight = getWeight().getType().cast<RankedTensorType>();
+  if (!weight.hasStaticShape())
+    return emitOpError() << "weight must have a static shape, got " << weight;
+  if (weight.getDimSize(1) != *inWidth)
+    return emitOpError() << "input width " << *inWidth
+                         << " does not match the weight's in_features "
+                         << weight.getDimSize(1);
+  auto result = getResult().getType().cast<RankedTensorType>();
+  if (result.getDimSize(1) != weight.getDimSize(0))
+    return emitOpError() << "result width " << result.getDimSize(1)
+                         << " does not match the weight's out_features "
+                         << weight.getDimSize(0);
+  Type inElement = elementTypeOf(getInput());
+  if (weight.getElementType() != inElement)
+    return emitOpError() << "weight element type " << weight.getElementType()
+                         << " differs from the input's " << inElement;
+  Type outElement = result.getElementType();
+  if (outElement != inElement && !outElement.isF32())
+    return emitOpError() << "result element type must be the input's ("
+                         << inElement << ") or f32, got " << outElement;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  FailureOr<int64_t> inWidth = staticWidth(*this, getInput(), "input");
+  FailureOr<int64_t> outWidth = staticWidth(*this, getResult(), "result");
+  if (failed(inWidth) || failed(outWidth))
+    return failure();
+  if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
+    return emitOpError("result element type differs from the input's");
+  uint64_t offset = getOffset();
+  if (offset + *outWidth > static_cast<uint64_t>(*inWidth))
+    return emitOpError() << "columns [" << offset << ", " << offset + *outWidth
+                         << ") are out of range for input width " << *inWidth;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ShortConvOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShortConvOp::verify() {
+  FailureOr<int64_t> hidden = staticWidth(*this, getInput(), "input");
+  if (failed(hidden))
+    return failure();
+  auto weight = getWeight().getType().cast<RankedTensorType>();
+  if (!weight.hasStaticShape() || weight.getDimSize(0) != *hidden ||
+      weight.getDimSize(1) != 1)
+    return emitOpError() << "weight must be [" << *hidden << ", 1, L], got "
+                         << weight;
+  int64_t kernel = weight.getDimSize(2);
+  auto state = getState().getType().cast<ConvStateType>();
+  if (state.getHidden() != *hidden)
+    return emitOpError() << "conv state has " << state.getHidden()
+                         << " channels but the input has " << *hidden;
+  if (state.getWindow() != kernel - 1)
+    return emitOpError() << "conv state keeps " << state.getWindow()
+                         << " rows but a kernel of width " << kernel
+                         << " needs " << kernel - 1;
+  Type element = elementTypeOf(getInput());
+  if (weight.getElementType() != element || state.getElementType() != element)
+    return emitOpError() << "weight and state must have the input's element "
+                            "type "
+                         << element;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  FailureOr<int64_t> width = staticWidth(*this, getInput(), "input");
+  if (failed(width))
+    return failure();
+  int64_t headDim = getHeadDim();
+  if (headDim % 2 != 0)
+    return emitOpError() << "head_dim must be even, got " << headDim;
+  if (*width % headDim != 0)
+    return emitOpError() << "head_dim " << headDim
+                         << " does not divide the input width " << *width;
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError() << "theta must be positive, got "
+                         << getTheta().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache ops
+//===----------------------------------------------------------------------===//
+
+/// Checks that `value` is [rows, expectedWidth] with the cache's element type.
+static LogicalResult verifyAgainstCache(Operation *op, Value value,
+                                        StringRef name, int64_t expectedWidth,
+                                        KvCacheType cache) {
+  FailureOr<int64_t> width = staticWidth(op, value, name);
+  if (failed(width))
+    return failure();
+  if (*width != expectedWidth)
+    return op->emitOpError()
+           << name << " width " << *width << " does not match the cache's "
+           << cache.getKvHeads() << " x " << cache.getHeadDim() << " = "
+           << expectedWidth;
+  if (elementTypeOf(value) != cache.getElementType())
+    return op->emitOpError() << name << " element type "
+                             << elementTypeOf(value) << " differs from the "
+                             << "cache's " << cache.getElementType();
+  return success();
+}
+
+LogicalResult KvCacheWriteOp::verify() {
+  auto cache = getCache().getType().cast<KvCacheType>();
+  return verifyAgainstCache(*this, getKey(), "key",
+                            cache.getKvHeads() * cache.getHeadDim(), cache);
+}
+
+LogicalResult AttentionOp::verify() {
+  auto cache = getCache().getType().cast<KvCacheType>();
+  int64_t heads = getHeads();
+  if (heads % cache.getKvHeads() != 0)
+    return emitOpError() << "kv_heads " << cache.getKvHeads()
+                         << " must divide heads " << heads;
+  if (!(getScale().convertToDouble() > 0.0))
+    return emitOpError() << "scale must be positive, got "
+                         << getScale().convertToDouble();
+  return verifyAgainstCache(*this, getQuery(), "query",
+                            heads * cache.getHeadDim(), cache);
+}
+
+#define GET_OP_CLASSES
+#include "ir/LfmOps.cpp.inc"

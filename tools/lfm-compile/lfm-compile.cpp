@@ -1,0 +1,211 @@
+//===- lfm-compile.cpp - LFM2 checkpoint to lfm IR and artifacts ----------===//
+//
+//   lfm-compile MODEL_DIR_OR_CONFIG -o model.lfma [--embed-weights]
+//   lfm-compile MODEL_DIR_OR_CONFIG --emit mlir|plan [-o FILE]
+//
+// Reads a Hugging Face LFM2 config (a config.json or a checkpoint folder),
+// builds the graph IR, runs the pipeline and emits what was asked for.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/PlanBuilder.h"
+#include "codegen/PlanPrinter.h"
+#include "ir/LfmDialect.h"
+#include "lfm/Artifact.h"
+#include "lfm/WeightLoader.h"
+#include "models/Lfm2Config.h"
+#include "models/Lfm2Importer.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitKind { Artifact, Mlir, Plan };
+enum class DTypeChoice { Auto, F32, BF16, F16 };
+
+cl::OptionCategory category("lfm-compile options");
+
+cl::opt<std::string> inputPath(
+    cl::Positional, cl::Required, cl::cat(category),
+    cl::desc("<config.json or Hugging Face checkpoint folder>"));
+
+cl::opt<EmitKind> emitKind(
+    "emit", cl::cat(category), cl::init(EmitKind::Artifact),
+    cl::desc("What to produce"),
+    cl::values(
+        clEnumValN(EmitKind::Artifact, "artifact",
+                   "the .lfma artifact the runtime loads (default; needs -o)"),
+        clEnumValN(EmitKind::Mlir, "mlir",
+                   "the graph IR (lfm dialect) after the pipeline"),
+        clEnumValN(EmitKind::Plan, "plan",
+                   "the launch plan: one line per kernel launch, then totals")));
+
+cl::opt<std::string> outputPath(
+    "o", cl::cat(category), cl::init("-"), cl::value_desc("file"),
+    cl::desc("Output file ('-' for stdout, the default)"));
+
+cl::opt<DTypeChoice> dtypeChoice(
+    "dtype", cl::cat(category), cl::init(DTypeChoice::Auto),
+    cl::desc("Storage type of weights, activations and state on the device "
+             "(accumulation is always f32)"),
+    cl::values(
+        clEnumValN(DTypeChoice::Auto, "auto", "the checkpoint's torch_dtype"),
+        clEnumValN(DTypeChoice::F32, "f32", "float32"),
+        clEnumValN(DTypeChoice::BF16, "bf16", "bfloat16"),
+        clEnumValN(DTypeChoice::F16, "f16", "float16")));
+
+cl::opt<bool> embedWeights(
+    "embed-weights", cl::cat(category),
+    cl::desc("Pack the converted weights into the artifact so that it runs "
+             "alone"));
+
+cl::opt<std::string> weightsPath(
+    "weights", cl::cat(category), cl::value_desc("path"),
+    cl::desc("Checkpoint for --embed-weights (default: the model folder)"));
+
+cl::opt<int64_t> maxSeqLen(
+    "max-seq-len", cl::cat(category), cl::init(4096),
+    cl::desc("Default KV-cache capacity per slot, in tokens"));
+
+cl::opt<int64_t> numSlots("slots", cl::cat(category), cl::init(8),
+                          cl::desc("Default number of state slots"));
+
+cl::opt<int64_t> maxTokensPerStep(
+    "max-tokens-per-step", cl::cat(category), cl::init(512),
+    cl::desc("Default maximum tokens in one step (sizes the activation "
+             "arena)"));
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "lfm-compile") << message << "\n";
+  return 1;
+}
+
+Type storageType(MLIRContext &context, const ::lfm::ModelConfig &config) {
+  DTypeChoice choice = dtypeChoice;
+  if (choice == DTypeChoice::Auto)
+    choice = config.torch_dtype == "bfloat16"  ? DTypeChoice::BF16
+             : config.torch_dtype == "float16" ? DTypeChoice::F16
+                                               : DTypeChoice::F32;
+  Builder b(&context);
+  switch (choice) {
+  case DTypeChoice::BF16:
+    return b.getBF16Type();
+  case DTypeChoice::F16:
+    return b.getF16Type();
+  default:
+    return b.getF32Type();
+  }
+}
+
+/// Writes text output to -o (stdout by default).
+int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  std::string errorMessage;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputPath, &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  print(output->os());
+  output->keep();
+  return 0;
+}
+
+/// The storage dtype the importer used, read back from the embedding table.
+::lfm::DType dtypeOf(ModuleOp module) {
+  ::lfm::DType dtype = ::lfm::DType::kF32;
+  module.walk([&](lfm::EmbeddingOp op) {
+    Type element = op.getTable().getType().cast<ShapedType>().getElementType();
+    dtype = element.isBF16()  ? ::lfm::DType::kBF16
+            : element.isF16() ? ::lfm::DType::kF16
+                              : ::lfm::DType::kF32;
+  });
+  return dtype;
+}
+
+/// The checkpoint to embed: --weights, else the model folder (or the folder
+/// holding the config file).
+std::string checkpointPath() {
+  if (!weightsPath.empty())
+    return weightsPath;
+  if (llvm::sys::fs::is_directory(inputPath))
+    return inputPath;
+  return std::string(llvm::sys::path::parent_path(inputPath));
+}
+
+int writeArtifact(::lfm::Plan plan) {
+  if (outputPath == "-")
+    return fail("an artifact needs an output file: -o model.lfma");
+  ::lfm::Artifact artifact;
+  artifact.plan = std::move(plan);
+  std::optional<::lfm::HostWeights> weights;
+  if (embedWeights) {
+    absl::StatusOr<::lfm::HostWeights> loaded = ::lfm::loadWeights(
+        artifact.plan, checkpointPath(), ::lfm::stderrProgress("loading weights"));
+    if (!loaded.ok())
+      return fail(std::string(loaded.status().message()));
+    weights = std::move(*loaded);
+  }
+  absl::Status status = ::lfm::writeArtifact(
+      artifact, weights ? &*weights : nullptr, outputPath);
+  if (!status.ok())
+    return fail(std::string(status.message()));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "lfm-compile: compiles a Hugging Face LFM2 model for lfm.\n\n"
+      "  lfm-compile MODEL_DIR -o model.lfma    compile to an artifact\n"
+      "  lfm-compile MODEL_DIR --emit mlir      print the graph IR\n"
+      "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n");
+
+  absl::StatusOr<::lfm::ModelConfig> config =
+      ::lfm::models::loadLfm2Config(inputPath);
+  if (!config.ok())
+    return fail(std::string(config.status().message()));
+
+  MLIRContext context;
+  context.loadDialect<lfm::LfmDialect, func::FuncDialect>();
+  OwningOpRef<ModuleOp> module =
+      lfm::importLfm2(context, *config, storageType(context, *config));
+  if (!module)
+    return fail("internal error: the imported graph does not verify");
+
+  PassManager pm(&context);
+  lfm::buildDefaultPipeline(pm);
+  if (failed(pm.run(*module)))
+    return fail("the compilation pipeline failed");
+
+  if (emitKind == EmitKind::Mlir)
+    return writeText([&](llvm::raw_ostream &os) { module->print(os); });
+
+  FailureOr<::lfm::Plan> plan = lfm::buildPlan(*module, *config);
+  if (failed(plan))
+    return fail("could not build the launch plan");
+  plan->dtype = dtypeOf(*module);
+  plan->default_max_seq_len = maxSeqLen;
+  plan->default_slots = numSlots;
+  plan->max_tokens_per_step = maxTokensPerStep;
+  if (absl::Status status = ::lfm::verifyPlan(*plan); !status.ok())
+    return fail("internal error: invalid plan: " +
+                std::string(status.message()));
+  if (emitKind == EmitKind::Plan)
+    return writeText([&](llvm::raw_ostream &os) { lfm::printPlan(*plan, os); });
+  return writeArtifact(std::move(*plan));
+}
