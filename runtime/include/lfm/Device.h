@@ -1,0 +1,127 @@
+// A device runs plans: it owns the weights, the activation arena and the
+// state caches in its own memory, and executes a plan's launches in order.
+//
+// The CPU device (reference kernels) implements it today; the CUDA device
+// (driver API via dlopen) and the emu device (generated CUDA C++ compiled for
+// the host) implement the same interface, so sessions, lfm-run and the tests
+// that compare devices run unchanged on each.
+//
+// A device is not thread-safe: one step at a time. It holds no globals, so
+// several devices (one per GPU, say) can live in one process.
+#ifndef LFM_DEVICE_H
+#define LFM_DEVICE_H
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lfm/HostWeights.h"
+#include "lfm/Plan.h"
+
+namespace lfm {
+
+// The step inputs of Plan.h, in host memory. See Plan.h for their meaning.
+struct StepInputs {
+  std::span<const int32_t> tokens;       // [T]
+  std::span<const int32_t> row_offsets;  // [N+1]
+  std::span<const int32_t> slots;        // [N]
+  std::span<const int32_t> start_pos;    // [N]
+  std::span<const int32_t> logit_rows;   // [R], each in [0, T)
+};
+
+// The capacity of a state pool: `slots` sequences of up to `max_seq_len`
+// tokens each.
+struct StateShape {
+  int64_t slots = 0;
+  int64_t max_seq_len = 0;
+};
+
+// The conv states and KV caches of one pool, in the memory of the device
+// that allocated it (Device::allocateState). Only that device can use it.
+// Layout per slot is Plan.h's: conv state [kernel-1][hidden], K and V each
+// [max_seq_len][kv_heads][head_dim]; slot s starts at row s of the pool.
+class DeviceState {
+ public:
+  virtual ~DeviceState() = default;
+  const StateShape &shape() const { return shape_; }
+
+ protected:
+  explicit DeviceState(StateShape shape) : shape_(shape) {}
+
+ private:
+  StateShape shape_;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+
+  // "cpu", "cuda:0", ...: for messages.
+  virtual std::string name() const = 0;
+
+  // Binds a plan and its weights: checks every launch (known op, operand
+  // kinds, widths, attributes), takes the weights into device memory and
+  // sizes the activation arena for plan.max_tokens_per_step rows. Replaces
+  // any previous plan. The weights are taken by value so that callers can
+  // move gigabytes in instead of copying them.
+  virtual absl::Status load(const Plan &plan, HostWeights weights) = 0;
+
+  // Allocates the conv states and KV caches of a pool for the loaded plan.
+  virtual absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) = 0;
+
+  // Runs the plan's launches in order over one step. Checks `inputs` first
+  // (validateStepInputs below) and fails before touching any state. When
+  // `logits` is not empty it receives the float32 logits of the R logit rows,
+  // row-major [R][vocab]; it must then hold exactly R * vocab values.
+  virtual absl::Status execute(const StepInputs &inputs, DeviceState &state,
+                               std::span<float> logits) = 0;
+
+  // Test and debug access to any buffer of the loaded plan, converted to and
+  // from float32, row-major. `rows` is the row count of an activation or of
+  // the logits (T or R of the step it belongs to); it is ignored for weights
+  // and state, which are read whole (state: every slot of `state`).
+  virtual absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
+                                                        const DeviceState *state) = 0;
+  virtual absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
+                                   std::span<const float> values) = 0;
+};
+
+// Checks step inputs against a plan and a pool before any device runs them:
+// sizes, T in [1, max_tokens_per_step], row offsets from 0 to T strictly
+// increasing, distinct slots in range, every sequence within the pool's
+// capacity, token ids in [0, vocab), logit rows in [0, T). Every device
+// calls it first, so bad inputs never reach a kernel.
+absl::Status validateStepInputs(const Plan &plan, const StateShape &shape,
+                                const StepInputs &inputs);
+
+enum class DeviceKind : uint8_t { kCpu = 0, kCuda = 1, kAuto = 2 };
+
+// "cpu", "cuda" or "auto".
+absl::StatusOr<DeviceKind> parseDeviceKind(std::string_view name);
+
+struct DeviceOptions {
+  DeviceKind kind = DeviceKind::kCpu;
+  // CPU worker threads; 0 = std::thread::hardware_concurrency().
+  int threads = 0;
+};
+
+struct CreatedDevice {
+  std::unique_ptr<Device> device;
+  // What the caller should tell the user, e.g. why `auto` picked the CPU.
+  // Empty when there is nothing to say.
+  std::string note;
+};
+
+// Creates a device. kCuda fails with a clear message when no CUDA device is
+// available (or built); kAuto picks CUDA when it is available and the CPU
+// otherwise, saying so in `note`.
+absl::StatusOr<CreatedDevice> createDevice(const DeviceOptions &options);
+
+}  // namespace lfm
+
+#endif  // LFM_DEVICE_H

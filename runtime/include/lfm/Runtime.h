@@ -1,0 +1,61 @@
+// The lfm runtime's public API, in one include. It loads a compiled artifact
+// (.lfma) and its weights, creates a device and a state pool, and runs steps
+// over ragged batches of sequences:
+//
+//   auto model = lfm::loadModel({.artifact_path = "model.lfma",
+//                                .weights_path = "LFM2-350M/"});
+//   auto dev = lfm::createDevice({.kind = lfm::DeviceKind::kAuto});
+//   auto session = lfm::Session::create(std::move(dev->device), model->plan,
+//                                       std::move(model->weights), {});
+//   (*session)->claim(/*request_id=*/1);
+//   lfm::SequenceStep seq{1, prompt_tokens};
+//   auto out = (*session)->step({&seq, 1});  // out->lastRow(0): next-token logits
+//   auto sampler = lfm::Sampler::create({.temperature = 0.7f, .seed = 1});
+//
+// Parts: Device.h (devices and step inputs), StatePool.h (slots), Session.h
+// (steps), Sampler.h (next-token choice), Plan.h (what devices execute),
+// Artifact.h and WeightLoader.h (files). Errors are absl::Status values whose
+// messages say what failed and where; nothing aborts on bad input. There is
+// no global state: every device, pool and session is its own object.
+#ifndef LFM_RUNTIME_H
+#define LFM_RUNTIME_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lfm/Artifact.h"
+#include "lfm/Device.h"
+#include "lfm/HostWeights.h"
+#include "lfm/Plan.h"
+#include "lfm/Sampler.h"
+#include "lfm/Session.h"
+#include "lfm/StatePool.h"
+#include "lfm/WeightLoader.h"
+
+namespace lfm {
+
+// Where a model's plan and weights come from. Exactly one weight source:
+// a checkpoint (`weights_path`), a seed (`random_seed`), or, with neither,
+// the weights embedded in the artifact.
+struct ModelSource {
+  std::string artifact_path;
+  std::string weights_path;  // a checkpoint folder or .safetensors file
+  std::optional<uint64_t> random_seed;
+};
+
+struct LoadedModel {
+  Plan plan;
+  HostWeights weights;
+  std::string weights_origin;  // "checkpoint PATH", "embedded", "random seed N": for messages
+};
+
+// Reads and verifies the artifact, then binds its weights. Loading a
+// checkpoint reports progress through `progress` (stderr by default).
+absl::StatusOr<LoadedModel> loadModel(const ModelSource &source,
+                                      const ProgressFn &progress = stderrProgress("loading weights"));
+
+}  // namespace lfm
+
+#endif  // LFM_RUNTIME_H

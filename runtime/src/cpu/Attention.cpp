@@ -1,0 +1,84 @@
+// attention [q(T, h*d), key_cache, value_cache, row_offsets, slots, start_pos]
+// -> [y(T, h*d)]: causal grouped-query attention over the slot's cache. A
+// token at position p attends to cache rows 0..p (rows written this step by
+// kv_cache_write or qk_norm_rope_cache included); head j reads kv head
+// j / (heads / kv_heads). Parallel over (token, head).
+#include "CpuOps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "RowMath.h"
+
+namespace lfm::cpu {
+
+absl::Status checkAttention(const OpContext &ctx) {
+  LFM_RETURN_IF_ERROR(expectArity(ctx, 6, 1));
+  const Tensor &q = ctx.operands[0];
+  const Tensor &y = ctx.results[0];
+  LFM_ASSIGN_OR_RETURN(int64_t heads, intAttr(ctx, "heads"));
+  LFM_ASSIGN_OR_RETURN(int64_t kv_heads, intAttr(ctx, "kv_heads"));
+  LFM_ASSIGN_OR_RETURN(int64_t head_dim, intAttr(ctx, "head_dim"));
+  LFM_RETURN_IF_ERROR(floatAttr(ctx, "scale").status());
+  if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || heads % kv_heads != 0) {
+    return opError(ctx, "heads, kv_heads and head_dim must be positive, kv_heads dividing heads");
+  }
+  LFM_RETURN_IF_ERROR(expectActivation(ctx, q, "the queries"));
+  LFM_RETURN_IF_ERROR(expectActivation(ctx, y, "the result"));
+  if (q.space != RowSpace::kTokens || y.space != RowSpace::kTokens) {
+    return opError(ctx, "queries and result must have token rows");
+  }
+  LFM_RETURN_IF_ERROR(expectWidth(ctx, q, heads * head_dim, "the queries"));
+  LFM_RETURN_IF_ERROR(expectWidth(ctx, y, heads * head_dim, "the result"));
+  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[1], BufferRef::kKeyCache, "operand 1"));
+  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[2], BufferRef::kValueCache, "operand 2"));
+  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[1], kv_heads * head_dim, "the key cache"));
+  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[2], kv_heads * head_dim, "the value cache"));
+  return expectSequenceInputs(ctx, 3);
+}
+
+void runAttention(const OpContext &ctx, const StepContext &step) {
+  const Tensor &q = ctx.operands[0];
+  const Tensor &key_cache = ctx.operands[1];
+  const Tensor &value_cache = ctx.operands[2];
+  const Tensor &y = ctx.results[0];
+  const int64_t heads = intAttrOr(ctx.launch, "heads", 1);
+  const int64_t group = heads / intAttrOr(ctx.launch, "kv_heads", 1);
+  const int64_t d = intAttrOr(ctx.launch, "head_dim", 1);
+  const float scale = static_cast<float>(floatAttrOr(ctx.launch, "scale", 1.0));
+
+  step.pool->parallelFor(step.tokens * heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> qh(d), kv(d), out(d), scores;
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t t = task / heads;
+      const int64_t h = task % heads;
+      const int64_t kv_col = (h / group) * d;
+      const int64_t pos = step.pos_of_token[t];
+      const int64_t base = step.inputs.slots[step.seq_of_token[t]] * key_cache.rows_per_slot;
+      q.load(t, h * d, d, qh.data());
+
+      scores.resize(pos + 1);
+      float max_score = -INFINITY;
+      for (int64_t j = 0; j <= pos; ++j) {
+        key_cache.load(base + j, kv_col, d, kv.data());
+        scores[j] = dot(qh.data(), kv.data(), d) * scale;
+        max_score = std::max(max_score, scores[j]);
+      }
+      float total = 0.0f;
+      for (float &s : scores) {
+        s = std::exp(s - max_score);
+        total += s;
+      }
+      std::fill(out.begin(), out.end(), 0.0f);
+      for (int64_t j = 0; j <= pos; ++j) {
+        value_cache.load(base + j, kv_col, d, kv.data());
+        const float p = scores[j] / total;
+        for (int64_t i = 0; i < d; ++i) out[i] += p * kv[i];
+      }
+      y.store(t, h * d, d, out.data());
+    }
+  });
+}
+
+}  // namespace lfm::cpu

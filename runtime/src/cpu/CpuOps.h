@@ -1,0 +1,45 @@
+// The CPU reference kernels: a check and a run function per op of Plan.h,
+// one file per op family, and the table that dispatches on the op name.
+#ifndef LFM_RUNTIME_CPU_CPUOPS_H
+#define LFM_RUNTIME_CPU_CPUOPS_H
+
+#include <string_view>
+
+#include "OpContext.h"
+
+namespace lfm::cpu {
+
+struct CpuOp {
+  std::string_view name;
+  CheckFn check;
+  RunFn run;
+};
+
+// The op named `name`, or null when the CPU device does not know it.
+const CpuOp *findCpuOp(std::string_view name);
+
+#define LFM_DECLARE_CPU_OP(fn)                 \
+  absl::Status check##fn(const OpContext &ctx); \
+  void run##fn(const OpContext &ctx, const StepContext &step)
+
+LFM_DECLARE_CPU_OP(Embedding);        // Embedding.cpp
+LFM_DECLARE_CPU_OP(RmsNorm);          // Norms.cpp
+LFM_DECLARE_CPU_OP(AddRmsNorm);       // Norms.cpp
+LFM_DECLARE_CPU_OP(Add);              // Elementwise.cpp
+LFM_DECLARE_CPU_OP(Mul);              // Elementwise.cpp
+LFM_DECLARE_CPU_OP(Silu);             // Elementwise.cpp
+LFM_DECLARE_CPU_OP(Slice);            // RowSelect.cpp
+LFM_DECLARE_CPU_OP(GatherRows);       // RowSelect.cpp
+LFM_DECLARE_CPU_OP(Linear);           // Linear.cpp
+LFM_DECLARE_CPU_OP(ShortConv);        // ShortConv.cpp
+LFM_DECLARE_CPU_OP(GatedShortConv);   // ShortConv.cpp
+LFM_DECLARE_CPU_OP(Rope);             // Rope.cpp
+LFM_DECLARE_CPU_OP(KvCacheWrite);     // KvCacheWrite.cpp
+LFM_DECLARE_CPU_OP(Attention);        // Attention.cpp
+LFM_DECLARE_CPU_OP(QkNormRopeCache);  // QkNormRopeCache.cpp
+
+#undef LFM_DECLARE_CPU_OP
+
+}  // namespace lfm::cpu
+
+#endif  // LFM_RUNTIME_CPU_CPUOPS_H

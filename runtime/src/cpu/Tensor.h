@@ -1,0 +1,53 @@
+// A view of one plan buffer as the CPU kernels see it: a row-major matrix of
+// `rows` x `width` elements of `dtype`. Every buffer kind fits this shape:
+// activations and logits have T or R rows; a weight [N, K...] has N rows; a
+// state pool has slots * rows_per_slot rows (slot s, row j is row
+// s * rows_per_slot + j); step inputs are one i32 column.
+#ifndef LFM_RUNTIME_CPU_TENSOR_H
+#define LFM_RUNTIME_CPU_TENSOR_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lfm/Plan.h"
+#include "ElementIO.h"
+
+namespace lfm::cpu {
+
+struct Tensor {
+  BufferRef ref;
+  DType dtype = DType::kF32;
+  RowSpace space = RowSpace::kTokens;  // activations and logits
+  int64_t rows = 0;                    // 0 while a plan is being checked
+  int64_t width = 0;
+  int64_t rows_per_slot = 0;  // state: conv kernel-1, or max_seq_len (0 while checking)
+  uint8_t *data = nullptr;    // null while a plan is being checked
+  std::string name;           // for errors: "activation 3 (layer0.norm)"
+
+  int64_t rowBytes() const { return width * dtypeSize(dtype); }
+  uint8_t *row(int64_t r) const { return data + r * rowBytes(); }
+  uint8_t *at(int64_t r, int64_t col) const { return row(r) + col * dtypeSize(dtype); }
+
+  // Columns [col, col + n) of row r, as float32.
+  void load(int64_t r, int64_t col, int64_t n, float *out) const {
+    loadFloats(at(r, col), dtype, n, out);
+  }
+  void store(int64_t r, int64_t col, int64_t n, const float *in) const {
+    storeFloats(in, n, dtype, at(r, col));
+  }
+  void loadRow(int64_t r, float *out) const { load(r, 0, width, out); }
+  void storeRow(int64_t r, const float *in) const { store(r, 0, width, in); }
+};
+
+// The whole buffer as float32: for small weights (norm and conv weights) that
+// a kernel converts once per launch.
+inline std::vector<float> loadAll(const Tensor &t) {
+  std::vector<float> v(t.rows * t.width);
+  t.load(0, 0, t.rows * t.width, v.data());
+  return v;
+}
+
+}  // namespace lfm::cpu
+
+#endif  // LFM_RUNTIME_CPU_TENSOR_H

@@ -1,0 +1,172 @@
+// Shared helpers for the runtime tests: a builder for small hand-written
+// plans, and a rig that loads one on the CPU device and runs steps on it.
+#ifndef LFM_TESTS_RUNTIME_RUNTIMETESTUTIL_H
+#define LFM_TESTS_RUNTIME_RUNTIMETESTUTIL_H
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lfm/DTypeConvert.h"
+#include "lfm/Device.h"
+#include "lfm/Plan.h"
+
+namespace lfm::testing {
+
+// Deterministic values in [-1, 1).
+inline std::vector<float> randomValues(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t s = seed * 2654435761u + 12345u;
+  for (float &x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = static_cast<float>((s >> 8) & 0xffff) / 32768.0f - 1.0f;
+  }
+  return v;
+}
+
+// float32 values as the bytes of `dtype`.
+inline std::vector<uint8_t> encode(const std::vector<float> &values, DType dtype) {
+  std::vector<uint8_t> bytes(values.size() * dtypeSize(dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (dtype == DType::kF32) {
+      std::memcpy(&bytes[4 * i], &values[i], 4);
+    } else {
+      uint16_t h = dtype == DType::kBF16 ? floatToBf16(values[i]) : floatToF16(values[i]);
+      std::memcpy(&bytes[2 * i], &h, 2);
+    }
+  }
+  return bytes;
+}
+
+inline float roundTo(float v, DType dtype) {
+  if (dtype == DType::kBF16) return bf16ToFloat(floatToBf16(v));
+  if (dtype == DType::kF16) return f16ToFloat(floatToF16(v));
+  return v;
+}
+
+inline BufferRef inputRef(InputId id) {
+  return BufferRef{BufferRef::kInput, static_cast<int32_t>(id)};
+}
+inline const BufferRef kRowOffsets = inputRef(InputId::kRowOffsets);
+inline const BufferRef kSlots = inputRef(InputId::kSlots);
+inline const BufferRef kStartPos = inputRef(InputId::kStartPos);
+inline const BufferRef kLogits{BufferRef::kLogits, 0};
+
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(int64_t vocab = 16, int64_t max_tokens = 32) {
+    plan.config.vocab_size = vocab;
+    plan.max_tokens_per_step = max_tokens;
+  }
+
+  BufferRef weight(std::vector<int64_t> shape, const std::vector<float> &values,
+                   DType dtype = DType::kF32) {
+    WeightSpec spec;
+    spec.name = "w" + std::to_string(plan.weights.size());
+    spec.dtype = dtype;
+    spec.shape = std::move(shape);
+    spec.sources.push_back({spec.name, spec.shape});
+    plan.weights.push_back(spec);
+    weights.buffers.push_back(encode(values, dtype));
+    return {BufferRef::kWeight, static_cast<int32_t>(plan.weights.size() - 1)};
+  }
+
+  // Each activation gets its own region unless one is given.
+  BufferRef activation(int64_t width, DType dtype = DType::kF32,
+                       RowSpace rows = RowSpace::kTokens, int32_t region = -1) {
+    ActivationSpec a;
+    a.name = "a" + std::to_string(plan.activations.size());
+    a.width = width;
+    a.dtype = dtype;
+    a.rows = rows;
+    a.region = region >= 0 ? region : static_cast<int32_t>(plan.activations.size());
+    plan.activations.push_back(a);
+    return {BufferRef::kActivation, static_cast<int32_t>(plan.activations.size() - 1)};
+  }
+
+  BufferRef convState(int64_t hidden, int64_t kernel, DType dtype = DType::kF32,
+                      int32_t layer = 0) {
+    plan.conv_states.push_back({layer, hidden, kernel, dtype});
+    return {BufferRef::kConvState, static_cast<int32_t>(plan.conv_states.size() - 1)};
+  }
+
+  // The key and value caches of one attention layer.
+  std::pair<BufferRef, BufferRef> kvCache(int64_t kv_heads, int64_t head_dim,
+                                          DType dtype = DType::kF32, int32_t layer = 0) {
+    plan.kv_caches.push_back({layer, kv_heads, head_dim, dtype});
+    int32_t i = static_cast<int32_t>(plan.kv_caches.size() - 1);
+    return {{BufferRef::kKeyCache, i}, {BufferRef::kValueCache, i}};
+  }
+
+  Launch &launch(std::string op, std::vector<BufferRef> operands, std::vector<BufferRef> results,
+                 std::map<std::string, int64_t> ints = {},
+                 std::map<std::string, double> floats = {}) {
+    Launch l;
+    l.op = std::move(op);
+    l.operands = std::move(operands);
+    l.results = std::move(results);
+    l.ints = std::move(ints);
+    l.floats = std::move(floats);
+    plan.launches.push_back(std::move(l));
+    return plan.launches.back();
+  }
+
+  Plan plan;
+  HostWeights weights;
+};
+
+// A ragged step: sequences of tokens with their slots and start positions.
+struct TestStep {
+  std::vector<int32_t> tokens, row_offsets{0}, slots, start_pos, logit_rows;
+
+  TestStep &seq(std::vector<int32_t> toks, int32_t slot, int32_t start) {
+    tokens.insert(tokens.end(), toks.begin(), toks.end());
+    row_offsets.push_back(static_cast<int32_t>(tokens.size()));
+    slots.push_back(slot);
+    start_pos.push_back(start);
+    return *this;
+  }
+  // n tokens of id 0 (for ops that ignore token ids).
+  TestStep &seqN(int n, int32_t slot, int32_t start) {
+    return seq(std::vector<int32_t>(n, 0), slot, start);
+  }
+  StepInputs inputs() const { return {tokens, row_offsets, slots, start_pos, logit_rows}; }
+  int64_t rows() const { return static_cast<int64_t>(tokens.size()); }
+};
+
+// A plan loaded on a CPU device with a state pool.
+struct Rig {
+  std::unique_ptr<Device> device;
+  std::unique_ptr<DeviceState> state;
+
+  static absl::StatusOr<Rig> create(const PlanBuilder &b, StateShape shape = {4, 64},
+                                    int threads = 3) {
+    Rig rig;
+    absl::StatusOr<CreatedDevice> created = createDevice({DeviceKind::kCpu, threads});
+    if (!created.ok()) return created.status();
+    rig.device = std::move(created->device);
+    if (absl::Status s = rig.device->load(b.plan, b.weights); !s.ok()) return s;
+    absl::StatusOr<std::unique_ptr<DeviceState>> state = rig.device->allocateState(shape);
+    if (!state.ok()) return state.status();
+    rig.state = std::move(*state);
+    return rig;
+  }
+
+  absl::Status write(BufferRef ref, int64_t rows, const std::vector<float> &values) {
+    return device->writeBuffer(ref, rows, state.get(), values);
+  }
+  std::vector<float> read(BufferRef ref, int64_t rows) {
+    absl::StatusOr<std::vector<float>> v = device->readBuffer(ref, rows, state.get());
+    return v.ok() ? *v : std::vector<float>{};
+  }
+  absl::Status run(const TestStep &step, std::span<float> logits = {}) {
+    return device->execute(step.inputs(), *state, logits);
+  }
+};
+
+}  // namespace lfm::testing
+
+#endif  // LFM_TESTS_RUNTIME_RUNTIMETESTUTIL_H

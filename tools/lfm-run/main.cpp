@@ -1,0 +1,82 @@
+// lfm-run: run a compiled LFM2 artifact and print the generated token ids.
+// See runHelp() in RunOptions.cpp for the options.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "Generate.h"
+#include "Report.h"
+#include "RunOptions.h"
+#include "absl/strings/str_cat.h"
+#include "lfm/Runtime.h"
+
+namespace {
+
+int fail(const absl::Status &status) {
+  std::cerr << "lfm-run: error: " << status.message() << "\n";
+  return 1;
+}
+
+int run(int argc, char **argv) {
+  using namespace lfm;
+  absl::StatusOr<tools::RunOptions> parsed = tools::parseRunOptions(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "lfm-run: error: " << parsed.status().message() << "\n(see lfm-run --help)\n";
+    return 1;
+  }
+  const tools::RunOptions &opt = *parsed;
+  if (opt.help) {
+    std::cout << tools::runHelp();
+    return 0;
+  }
+
+  absl::StatusOr<CreatedDevice> device = createDevice({opt.device, opt.threads});
+  if (!device.ok()) return fail(device.status());
+  if (!device->note.empty()) std::cerr << "lfm-run: " << device->note << "\n";
+  const std::string device_name = device->device->name();
+
+  auto load_start = std::chrono::steady_clock::now();
+  absl::StatusOr<LoadedModel> model =
+      loadModel({opt.artifact, opt.weights, opt.random_seed});
+  if (!model.ok()) return fail(model.status());
+  const Plan &plan = model->plan;
+  SessionOptions session_options{opt.slots, opt.max_seq_len};
+  if (session_options.slots == 0) {
+    session_options.slots =
+        std::max<int64_t>(plan.default_slots, static_cast<int64_t>(opt.prompts.size()));
+  }
+  std::string weights_origin = model->weights_origin;
+  absl::StatusOr<std::unique_ptr<Session>> session = Session::create(
+      std::move(device->device), plan, std::move(model->weights), session_options);
+  if (!session.ok()) return fail(session.status());
+  const double load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  const StateShape &shape = (*session)->pool().shape();
+  std::cerr << "lfm-run: " << device_name << " device, weights: " << weights_origin << ", "
+            << shape.slots << " slots x " << shape.max_seq_len << " tokens\n";
+
+  tools::GenerateOptions gen;
+  gen.max_new_tokens = opt.max_new_tokens;
+  gen.sampling = opt.sampling;
+  gen.eos_token = opt.ignore_eos ? -1 : plan.config.eos_token_id;
+  gen.prefill_chunk = opt.prefill_chunk;
+  gen.all_logits = opt.all_logits;
+  gen.keep_logits = !opt.dump_logits.empty();
+  absl::StatusOr<tools::GenerateResult> result = tools::generate(**session, opt.prompts, gen);
+  if (!result.ok()) return fail(result.status());
+
+  if (!opt.dump_logits.empty()) {
+    if (absl::Status s = tools::dumpLogits(*result, opt.dump_logits); !s.ok()) return fail(s);
+  }
+  if (opt.json) {
+    std::cout << tools::jsonSummary(*result, {device_name, weights_origin, load_seconds});
+  } else {
+    std::cout << tools::tokenLines(*result);
+  }
+  std::cout.flush();
+  return std::cout.good() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) { return run(argc, argv); }
