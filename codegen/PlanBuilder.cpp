@@ -105,23 +105,32 @@ LogicalResult PlanBuilder::addWeight(WeightOp op) {
   FailureOr<::lfm::DType> dtype = storageDType(op, type.getElementType());
   if (failed(dtype))
     return failure();
-  if (op.getSources().size() != 1)
-    return op.emitOpError("with several sources needs per-source shapes, "
-                          "which this plan builder does not support yet");
-  std::string source = op.getSources()[0].cast<StringAttr>().str();
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-  std::string key = source + ":" + std::string(::lfm::dtypeName(*dtype));
+  // Sources are stacked along dimension 0: each keeps the other dimensions
+  // and its own share of rows (`source_rows`, verified to add up).
+  std::vector<::lfm::WeightSource> sources;
+  for (auto [index, attr] : llvm::enumerate(op.getSources())) {
+    ::lfm::WeightSource source{attr.cast<StringAttr>().str(), shape};
+    if (std::optional<ArrayAttr> rows = op.getSourceRows())
+      source.shape[0] = (*rows)[index].cast<IntegerAttr>().getInt();
+    sources.push_back(std::move(source));
+  }
+  std::string name = llvm::join(
+      llvm::map_range(sources,
+                      [](const ::lfm::WeightSource &s) { return s.tensor; }),
+      "|");
+  std::string key = name + ":" + std::string(::lfm::dtypeName(*dtype));
   auto [it, inserted] =
       weightIndex.try_emplace(key, static_cast<int32_t>(plan.weights.size()));
   if (inserted) {
     ::lfm::WeightSpec spec;
-    spec.name = source;
+    spec.name = name;
     spec.dtype = *dtype;
     // The conv weight's checkpoint layout [H, 1, L] is used as [H, L].
     spec.shape = shape;
     if (shape.size() == 3 && shape[1] == 1)
       spec.shape = {shape[0], shape[2]};
-    spec.sources.push_back({source, shape});
+    spec.sources = std::move(sources);
     plan.weights.push_back(std::move(spec));
   }
   buffers[op.getResult()] = {::lfm::BufferRef::kWeight, it->second};
@@ -179,22 +188,38 @@ void PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
     else if (auto f = attr.getValue().dyn_cast<FloatAttr>())
       launch.floats[attr.getName().str()] = f.getValueAsDouble();
   }
-  // Attributes the kernels need that the IR keeps in types.
+  // Attributes the kernels need that the IR keeps in types or operands.
+  auto addCacheShape = [&](Value cacheValue) {
+    auto cache = cacheValue.getType().cast<KvCacheType>();
+    launch.ints["kv_heads"] = cache.getKvHeads();
+    launch.ints["head_dim"] = cache.getHeadDim();
+  };
   llvm::TypeSwitch<Operation *>(op)
-      .Case<AttentionOp>([&](AttentionOp attention) {
-        auto cache = attention.getCache().getType().cast<KvCacheType>();
-        launch.ints["kv_heads"] = cache.getKvHeads();
-        launch.ints["head_dim"] = cache.getHeadDim();
-      })
+      .Case<AttentionOp>(
+          [&](AttentionOp attention) { addCacheShape(attention.getCache()); })
+      .Case<QkNormRopeCacheOp>(
+          [&](QkNormRopeCacheOp fused) { addCacheShape(fused.getCache()); })
       .Case<LinearOp>([&](LinearOp) {
         launch.ints.try_emplace("prologue_norm", 0);
         launch.ints.try_emplace("epilogue", 0);
+      })
+      .Case<FusedLinearOp>([&](FusedLinearOp linear) {
+        launch.ints["prologue_norm"] = linear.getNormWeight() ? 1 : 0;
+        launch.ints["epilogue"] = linear.getEpilogueCode();
       });
+}
+
+/// The plan op an IR op launches: its name, but for `fused_linear`, which is
+/// the plan's `linear` with a prologue/epilogue.
+static std::string planOpName(Operation *op) {
+  if (isa<FusedLinearOp>(op))
+    return "linear";
+  return op->getName().stripDialect().str();
 }
 
 LogicalResult PlanBuilder::addLaunch(Operation *op) {
   ::lfm::Launch launch;
-  launch.op = op->getName().stripDialect().str();
+  launch.op = planOpName(op);
   launch.layer = layerOf(op);
   if (failed(appendOperands(op, launch)))
     return failure();
@@ -233,9 +258,10 @@ FailureOr<::lfm::Plan> PlanBuilder::build(func::FuncOp func) {
             .Case<WeightOp>([&](WeightOp weight) { return addWeight(weight); })
             .Default([&](Operation *other) {
               if (other->getDialect() !=
-                  other->getContext()->getLoadedDialect<LfmDialect>())
-                return other->emitOpError(
-                    "is not an lfm op and has no kernel");
+                  other->getContext()->getLoadedDialect<LfmDialect>()) {
+                other->emitOpError("is not an lfm op and has no kernel");
+                return failure();
+              }
               return addLaunch(other);
             });
     if (failed(result))

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/LfmDialect.h"
+#include "ir/LfmVerifyUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -13,9 +14,8 @@
 using namespace mlir;
 using namespace mlir::lfm;
 
-/// The static column count of a [rows, width] activation, or failure.
-static FailureOr<int64_t> staticWidth(Operation *op, Value value,
-                                      StringRef name) {
+FailureOr<int64_t> mlir::lfm::verifyStaticWidth(Operation *op, Value value,
+                                                 StringRef name) {
   auto type = value.getType().cast<RankedTensorType>();
   if (type.isDynamicDim(1)) {
     op->emitOpError() << name << " must have a static width, got " << type;
@@ -24,7 +24,7 @@ static FailureOr<int64_t> staticWidth(Operation *op, Value value,
   return type.getDimSize(1);
 }
 
-static Type elementTypeOf(Value value) {
+Type mlir::lfm::elementTypeOf(Value value) {
   return value.getType().cast<ShapedType>().getElementType();
 }
 
@@ -41,6 +41,29 @@ LogicalResult WeightOp::verify() {
   auto type = getResult().getType().cast<RankedTensorType>();
   if (!type.hasStaticShape())
     return emitOpError() << "result must have a static shape, got " << type;
+  // Several sources are stacked along dimension 0: the plan needs each one's
+  // share to check the checkpoint's shapes.
+  if (std::optional<ArrayAttr> rows = getSourceRows()) {
+    if (rows->size() != getSources().size())
+      return emitOpError() << "has " << rows->size()
+                           << " 'source_rows' entries for "
+                           << getSources().size() << " sources";
+    if (type.getRank() == 0)
+      return emitOpError("with 'source_rows' needs a ranked result");
+    int64_t total = 0;
+    for (Attribute row : *rows) {
+      int64_t n = row.cast<IntegerAttr>().getInt();
+      if (n <= 0)
+        return emitOpError() << "source_rows must be positive, got " << n;
+      total += n;
+    }
+    if (total != type.getDimSize(0))
+      return emitOpError() << "source_rows add up to " << total
+                           << " but the result has " << type.getDimSize(0)
+                           << " rows";
+  } else if (getSources().size() > 1) {
+    return emitOpError("with several sources needs 'source_rows'");
+  }
   Type element = type.getElementType();
   if (!element.isF32() && !element.isBF16() && !element.isF16())
     return emitOpError() << "element type must be f32, bf16 or f16, got "
@@ -72,55 +95,78 @@ LogicalResult EmbeddingOp::verify() {
 // RmsNormOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RmsNormOp::verify() {
-  FailureOr<int64_t> width = staticWidth(*this, getInput(), "input");
+LogicalResult mlir::lfm::verifyRmsNorm(Operation *op, Value input,
+                                       Value weight, double eps,
+                                       std::optional<int64_t> group) {
+  FailureOr<int64_t> width = verifyStaticWidth(op, input, "input");
   if (failed(width))
     return failure();
-  if (!(getEps().convertToDouble() > 0.0))
-    return emitOpError() << "eps must be positive, got "
-                         << getEps().convertToDouble();
-  int64_t group = getGroup().value_or(*width);
-  if (*width % group != 0)
-    return emitOpError() << "group " << group
-                         << " does not divide the input width " << *width;
-  int64_t weightSize =
-      getWeight().getType().cast<RankedTensorType>().getDimSize(0);
-  if (weightSize != group)
-    return emitOpError() << "weight has " << weightSize
-                         << " elements but each normalized group has "
-                         << group;
+  if (!(eps > 0.0))
+    return op->emitOpError() << "eps must be positive, got " << eps;
+  int64_t size = group.value_or(*width);
+  if (*width % size != 0)
+    return op->emitOpError() << "group " << size
+                             << " does not divide the input width " << *width;
+  int64_t weightSize = weight.getType().cast<RankedTensorType>().getDimSize(0);
+  if (weightSize != size)
+    return op->emitOpError() << "weight has " << weightSize
+                             << " elements but each normalized group has "
+                             << size;
   return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyRmsNorm(*this, getInput(), getWeight(),
+                       getEps().convertToDouble(), getGroup());
 }
 
 //===----------------------------------------------------------------------===//
 // LinearOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::verify() {
-  FailureOr<int64_t> inWidth = staticWidth(*this, getInput(), "input");
+LogicalResult mlir::lfm::verifyProjection(Operation *op, Value input,
+                                          Value weightValue, Value resultValue,
+                                          bool swiglu) {
+  FailureOr<int64_t> inWidth = verifyStaticWidth(op, input, "input");
   if (failed(inWidth))
     return failure();
-  auto weight = getWeight().getType().cast<RankedTensorType>();
+  auto weight = weightValue.getType().cast<RankedTensorType>();
   if (!weight.hasStaticShape())
-    return emitOpError() << "weight must have a static shape, got " << weight;
+    return op->emitOpError() << "weight must have a static shape, got "
+                             << weight;
   if (weight.getDimSize(1) != *inWidth)
-    return emitOpError() << "input width " << *inWidth
-                         << " does not match the weight's in_features "
-                         << weight.getDimSize(1);
-  auto result = getResult().getType().cast<RankedTensorType>();
-  if (result.getDimSize(1) != weight.getDimSize(0))
-    return emitOpError() << "result width " << result.getDimSize(1)
-                         << " does not match the weight's out_features "
-                         << weight.getDimSize(0);
-  Type inElement = elementTypeOf(getInput());
+    return op->emitOpError() << "input width " << *inWidth
+                             << " does not match the weight's in_features "
+                             << weight.getDimSize(1);
+  auto result = resultValue.getType().cast<RankedTensorType>();
+  int64_t outFeatures = weight.getDimSize(0);
+  if (swiglu && outFeatures % 2 != 0)
+    return op->emitOpError() << "SwiGLU needs W1 and W3 stacked, but the "
+                                "weight has an odd number of rows "
+                             << outFeatures;
+  if (swiglu && result.getDimSize(1) != outFeatures / 2)
+    return op->emitOpError() << "result width " << result.getDimSize(1)
+                             << " must be half the weight's out_features "
+                             << outFeatures << " with a SwiGLU epilogue";
+  if (!swiglu && result.getDimSize(1) != outFeatures)
+    return op->emitOpError() << "result width " << result.getDimSize(1)
+                             << " does not match the weight's out_features "
+                             << outFeatures;
+  Type inElement = elementTypeOf(input);
   if (weight.getElementType() != inElement)
-    return emitOpError() << "weight element type " << weight.getElementType()
-                         << " differs from the input's " << inElement;
+    return op->emitOpError() << "weight element type "
+                             << weight.getElementType()
+                             << " differs from the input's " << inElement;
   Type outElement = result.getElementType();
   if (outElement != inElement && !outElement.isF32())
-    return emitOpError() << "result element type must be the input's ("
-                         << inElement << ") or f32, got " << outElement;
+    return op->emitOpError() << "result element type must be the input's ("
+                             << inElement << ") or f32, got " << outElement;
   return success();
+}
+
+LogicalResult LinearOp::verify() {
+  return verifyProjection(*this, getInput(), getWeight(), getResult(),
+                          /*swiglu=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -128,8 +174,8 @@ LogicalResult LinearOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SliceOp::verify() {
-  FailureOr<int64_t> inWidth = staticWidth(*this, getInput(), "input");
-  FailureOr<int64_t> outWidth = staticWidth(*this, getResult(), "result");
+  FailureOr<int64_t> inWidth = verifyStaticWidth(*this, getInput(), "input");
+  FailureOr<int64_t> outWidth = verifyStaticWidth(*this, getResult(), "result");
   if (failed(inWidth) || failed(outWidth))
     return failure();
   if (elementTypeOf(getInput()) != elementTypeOf(getResult()))
@@ -145,30 +191,36 @@ LogicalResult SliceOp::verify() {
 // ShortConvOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult mlir::lfm::verifyConvOperands(Operation *op, int64_t hidden,
+                                            Type element, Value weightValue,
+                                            Value stateValue) {
+  auto weight = weightValue.getType().cast<RankedTensorType>();
+  if (!weight.hasStaticShape() || weight.getDimSize(0) != hidden ||
+      weight.getDimSize(1) != 1)
+    return op->emitOpError() << "weight must be [" << hidden
+                             << ", 1, L], got " << weight;
+  int64_t kernel = weight.getDimSize(2);
+  auto state = stateValue.getType().cast<ConvStateType>();
+  if (state.getHidden() != hidden)
+    return op->emitOpError() << "conv state has " << state.getHidden()
+                             << " channels but the input has " << hidden;
+  if (state.getWindow() != kernel - 1)
+    return op->emitOpError() << "conv state keeps " << state.getWindow()
+                             << " rows but a kernel of width " << kernel
+                             << " needs " << kernel - 1;
+  if (weight.getElementType() != element || state.getElementType() != element)
+    return op->emitOpError() << "weight and state must have the input's "
+                                "element type "
+                             << element;
+  return success();
+}
+
 LogicalResult ShortConvOp::verify() {
-  FailureOr<int64_t> hidden = staticWidth(*this, getInput(), "input");
+  FailureOr<int64_t> hidden = verifyStaticWidth(*this, getInput(), "input");
   if (failed(hidden))
     return failure();
-  auto weight = getWeight().getType().cast<RankedTensorType>();
-  if (!weight.hasStaticShape() || weight.getDimSize(0) != *hidden ||
-      weight.getDimSize(1) != 1)
-    return emitOpError() << "weight must be [" << *hidden << ", 1, L], got "
-                         << weight;
-  int64_t kernel = weight.getDimSize(2);
-  auto state = getState().getType().cast<ConvStateType>();
-  if (state.getHidden() != *hidden)
-    return emitOpError() << "conv state has " << state.getHidden()
-                         << " channels but the input has " << *hidden;
-  if (state.getWindow() != kernel - 1)
-    return emitOpError() << "conv state keeps " << state.getWindow()
-                         << " rows but a kernel of width " << kernel
-                         << " needs " << kernel - 1;
-  Type element = elementTypeOf(getInput());
-  if (weight.getElementType() != element || state.getElementType() != element)
-    return emitOpError() << "weight and state must have the input's element "
-                            "type "
-                         << element;
-  return success();
+  return verifyConvOperands(*this, *hidden, elementTypeOf(getInput()),
+                            getWeight(), getState());
 }
 
 //===----------------------------------------------------------------------===//
@@ -176,7 +228,7 @@ LogicalResult ShortConvOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RopeOp::verify() {
-  FailureOr<int64_t> width = staticWidth(*this, getInput(), "input");
+  FailureOr<int64_t> width = verifyStaticWidth(*this, getInput(), "input");
   if (failed(width))
     return failure();
   int64_t headDim = getHeadDim();
@@ -195,11 +247,11 @@ LogicalResult RopeOp::verify() {
 // KV cache ops
 //===----------------------------------------------------------------------===//
 
-/// Checks that `value` is [rows, expectedWidth] with the cache's element type.
-static LogicalResult verifyAgainstCache(Operation *op, Value value,
-                                        StringRef name, int64_t expectedWidth,
-                                        KvCacheType cache) {
-  FailureOr<int64_t> width = staticWidth(op, value, name);
+LogicalResult mlir::lfm::verifyAgainstCache(Operation *op, Value value,
+                                            StringRef name,
+                                            int64_t expectedWidth,
+                                            KvCacheType cache) {
+  FailureOr<int64_t> width = verifyStaticWidth(op, value, name);
   if (failed(width))
     return failure();
   if (*width != expectedWidth)

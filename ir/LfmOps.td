@@ -46,14 +46,23 @@ def Lfm_WeightOp : Lfm_Op<"weight", [Pure]> {
   let description = [{
     Names the checkpoint tensors a weight is built from. With several sources
     they are concatenated along dimension 0 (e.g. q, k and v projections into
-    one QKV matrix); the result type is the concatenation's shape, in the
-    storage dtype chosen at compile time (the runtime converts).
+    one QKV matrix) and `source_rows` gives each source's share of dimension
+    0; the result type is the concatenation's shape, in the storage dtype
+    chosen at compile time (the runtime converts).
 
     ```mlir
     %w = lfm.weight ["model.layers.0.conv.in_proj.weight"] : tensor<192x64xf32>
+    %qkv = lfm.weight ["q", "k", "v"] {source_rows = [64, 32, 32]} : tensor<128x64xf32>
     ```
   }];
-  let arguments = (ins StrArrayAttr:$sources);
+  let arguments = (ins StrArrayAttr:$sources,
+                       OptionalAttr<I64ArrayAttr>:$source_rows);
+  let builders = [
+    // One checkpoint tensor per source, or a single one (no source_rows).
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::ArrayAttr":$sources), [{
+      build($_builder, $_state, type, sources, ::mlir::ArrayAttr());
+    }]>
+  ];
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$sources attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -283,5 +292,7 @@ def Lfm_AttentionOp : Lfm_Op<"attention", [AllTypesMatch<["query", "result"]>]> 
   }];
   let hasVerifier = 1;
 }
+
+include "ir/LfmFusedOps.td"
 
 #endif // LFM_OPS_TD

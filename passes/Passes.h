@@ -6,14 +6,34 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <memory>
+
 namespace mlir::lfm {
+
+// One constructor per pass of Passes.td (each in its own file).
+std::unique_ptr<Pass> createPruneLogitsPass();
+std::unique_ptr<Pass> createConcatProjectionsPass();
+std::unique_ptr<Pass> createFuseGatedShortConvPass();
+std::unique_ptr<Pass> createFuseQkNormRopeCachePass();
+std::unique_ptr<Pass> createFuseSwigluPass();
+std::unique_ptr<Pass> createFuseResidualEpiloguePass();
+std::unique_ptr<Pass> createFuseAddRmsNormPass();
+std::unique_ptr<Pass> createFuseNormProloguePass();
 
 /// Registers every lfm pass and the named pipelines with the global registry
 /// (for lfm-opt and lfm-compile's pass options).
 void registerLfmPasses();
 
+struct PipelineOptions {
+  /// Run the weight-layout rewrite and the fusions. Without them the plan
+  /// runs the imported graph op by op, but for logits pruning (the reference
+  /// that the fused plan must match).
+  bool fusion = true;
+};
+
 /// Adds the default compilation pipeline to `pm` (anchored on the module).
-void buildDefaultPipeline(OpPassManager &pm);
+void buildDefaultPipeline(OpPassManager &pm,
+                          const PipelineOptions &options = {});
 
 } // namespace mlir::lfm
 

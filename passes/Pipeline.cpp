@@ -1,21 +1,54 @@
 //===- Pipeline.cpp - lfm pass registration and pipelines -----------------===//
 
+#include "ir/LfmDialect.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-void mlir::lfm::buildDefaultPipeline(OpPassManager &pm) {
+namespace mlir::lfm::generated {
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+} // namespace mlir::lfm::generated
+
+void mlir::lfm::buildDefaultPipeline(OpPassManager &pm,
+                                     const PipelineOptions &options) {
   // The graph the importer builds is already minimal; canonicalize and CSE
   // keep hand-written inputs in the same normal form.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  // Pruning is not a fusion and runs in both pipelines: the plan's logits
+  // buffer has only the requested rows, so lm_head must run on those alone.
+  // It goes first, while the final norm and lm_head are still plain ops.
+  func.addPass(createPruneLogitsPass());
+  if (!options.fusion)
+    return;
+  // Stack q|k|v and w1|w3: the SwiGLU and q/k fusions match their slices.
+  func.addPass(createConcatProjectionsPass());
+  func.addPass(createFuseGatedShortConvPass());
+  func.addPass(createFuseQkNormRopeCachePass());
+  func.addPass(createFuseSwigluPass());
+  // Residual adds go into the out_proj / w2 epilogues before add+norm gets a
+  // chance: the norm that follows then fuses into the next linear's prologue
+  // (one launch fewer per add than add_rms_norm). add_rms_norm catches the
+  // adds that no linear could take.
+  func.addPass(createFuseResidualEpiloguePass());
+  func.addPass(createFuseAddRmsNormPass());
+  func.addPass(createFuseNormProloguePass());
 }
 
 void mlir::lfm::registerLfmPasses() {
-  PassPipelineRegistration<>("lfm-default-pipeline",
-                             "The default lfm compilation pipeline",
-                             buildDefaultPipeline);
+  generated::registerLfmPasses();
+  PassPipelineRegistration<>(
+      "lfm-default-pipeline", "The default lfm compilation pipeline",
+      [](OpPassManager &pm) { buildDefaultPipeline(pm); });
+  PassPipelineRegistration<>(
+      "lfm-unfused-pipeline",
+      "The default pipeline without the weight-layout rewrite and the fusions "
+      "(lfm-compile --no-fusion)",
+      [](OpPassManager &pm) { buildDefaultPipeline(pm, {/*fusion=*/false}); });
 }

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# The main job on a bundled tiny LFM2 model: set up, build, print its IR.
+# The main job on a bundled tiny LFM2 model (tests/data/golden/case1_gqa_12tok,
+# random weights): set up, build, compile it to an artifact, and generate with
+# it (on the GPU when there is one, else the CPU device).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-model=tests/data/golden/case1_gqa_12tok
 build=${LFM_BUILD_DIR:-build}
-"$build"/tools/lfm-compile "$model" --emit mlir
+model=tests/data/golden/case1_gqa_12tok
+mkdir -p "$build/demo"
+echo "== lfm-compile $model --emit plan" >&2
+"$build"/tools/lfm-compile "$model" --emit plan
+echo "== lfm-compile $model -o $build/demo/case1.lfma" >&2
+"$build"/tools/lfm-compile "$model" -o "$build/demo/case1.lfma"
+echo "== lfm-run (two sequences in one batch, 16 new tokens each)" >&2
+"$build"/tools/lfm-run "$build/demo/case1.lfma" --weights "$model" \
+  --prompt-ids "42,41,255,159,188;7,8,9" --max-new-tokens 16 --ignore-eos --json

@@ -15,11 +15,14 @@
 #include "lfm/WeightLoader.h"
 #include "models/Lfm2Config.h"
 #include "models/Lfm2Importer.h"
+#include "passes/IrDump.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -75,6 +78,23 @@ cl::opt<std::string> weightsPath(
     "weights", cl::cat(category), cl::value_desc("path"),
     cl::desc("Checkpoint for --embed-weights (default: the model folder)"));
 
+cl::opt<bool> noFusion(
+    "no-fusion", cl::cat(category),
+    cl::desc("Run the pipeline without the weight-layout rewrite and the "
+             "fusions: one launch per graph op (the reference the fused plan "
+             "must match)"));
+
+cl::opt<std::string> pipelineText(
+    "pipeline", cl::cat(category), cl::value_desc("passes"),
+    cl::desc("Run this pass pipeline on the module instead of the default, "
+             "e.g. 'canonicalize,func.func(lfm-prune-logits,"
+             "lfm-fuse-add-rms-norm)' (lfm-opt --help lists the passes)"));
+
+cl::opt<std::string> dumpIrDir(
+    "dump-ir", cl::cat(category), cl::value_desc("dir"),
+    cl::desc("Write the IR after every pass to DIR, one numbered file per "
+             "pass named for it (00-input.mlir, 01-canonicalize.mlir, ...)"));
+
 cl::opt<int64_t> maxSeqLen(
     "max-seq-len", cl::cat(category), cl::init(4096),
     cl::desc("Default KV-cache capacity per slot, in tokens"));
@@ -124,7 +144,7 @@ int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
 /// The storage dtype the importer used, read back from the embedding table.
 ::lfm::DType dtypeOf(ModuleOp module) {
   ::lfm::DType dtype = ::lfm::DType::kF32;
-  module.walk([&](lfm::EmbeddingOp op) {
+  module.walk([&](mlir::lfm::EmbeddingOp op) {
     Type element = op.getTable().getType().cast<ShapedType>().getElementType();
     dtype = element.isBF16()  ? ::lfm::DType::kBF16
             : element.isF16() ? ::lfm::DType::kF16
@@ -167,13 +187,22 @@ int writeArtifact(::lfm::Plan plan) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // --mlir-print-ir-after-all and the other pass-manager options; hidden
+  // from --help with everything outside our category, but they work.
+  mlir::registerPassManagerCLOptions();
+  // For --pipeline.
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::lfm::registerLfmPasses();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "lfm-compile: compiles a Hugging Face LFM2 model for lfm.\n\n"
       "  lfm-compile MODEL_DIR -o model.lfma    compile to an artifact\n"
       "  lfm-compile MODEL_DIR --emit mlir      print the graph IR\n"
-      "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n");
+      "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n\n"
+      "MLIR's pass-manager options also apply, e.g. --mlir-print-ir-after-all\n"
+      "(the IR after every pass, on stderr) and --mlir-timing.\n");
 
   absl::StatusOr<::lfm::ModelConfig> config =
       ::lfm::models::loadLfm2Config(inputPath);
@@ -181,21 +210,31 @@ int main(int argc, char **argv) {
     return fail(std::string(config.status().message()));
 
   MLIRContext context;
-  context.loadDialect<lfm::LfmDialect, func::FuncDialect>();
+  context.loadDialect<mlir::lfm::LfmDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> module =
-      lfm::importLfm2(context, *config, storageType(context, *config));
+      mlir::lfm::importLfm2(context, *config, storageType(context, *config));
   if (!module)
     return fail("internal error: the imported graph does not verify");
 
   PassManager pm(&context);
-  lfm::buildDefaultPipeline(pm);
+  applyPassManagerCLOptions(pm);
+  if (!dumpIrDir.empty() && failed(mlir::lfm::addIrDump(pm, dumpIrDir)))
+    return fail("cannot write the IR dumps to " + dumpIrDir);
+  if (pipelineText.empty())
+    mlir::lfm::buildDefaultPipeline(pm, {/*fusion=*/!noFusion});
+  else if (failed(parsePassPipeline(pipelineText, pm)))
+    return fail("invalid --pipeline");
   if (failed(pm.run(*module)))
     return fail("the compilation pipeline failed");
 
   if (emitKind == EmitKind::Mlir)
-    return writeText([&](llvm::raw_ostream &os) { module->print(os); });
+    return writeText([&](llvm::raw_ostream &os) {
+      // A trailing newline, as lfm-opt prints: the two outputs diff clean.
+      module->print(os);
+      os << "\n";
+    });
 
-  FailureOr<::lfm::Plan> plan = lfm::buildPlan(*module, *config);
+  FailureOr<::lfm::Plan> plan = mlir::lfm::buildPlan(*module, *config);
   if (failed(plan))
     return fail("could not build the launch plan");
   plan->dtype = dtypeOf(*module);
@@ -206,6 +245,6 @@ int main(int argc, char **argv) {
     return fail("internal error: invalid plan: " +
                 std::string(status.message()));
   if (emitKind == EmitKind::Plan)
-    return writeText([&](llvm::raw_ostream &os) { lfm::printPlan(*plan, os); });
+    return writeText([&](llvm::raw_ostream &os) { mlir::lfm::printPlan(*plan, os); });
   return writeArtifact(std::move(*plan));
 }

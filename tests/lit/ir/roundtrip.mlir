@@ -65,8 +65,8 @@ func.func @attention_layer(%h: tensor<?x64xf16>, %row_offsets: tensor<?xi32>,
 
 // CHECK-LABEL: func.func @logits
 func.func @logits(%x: tensor<?x64xf32>) -> tensor<?x320xf32> {
-  %w = lfm.weight ["a", "b"] : tensor<320x64xf32>
-  // CHECK: lfm.weight ["a", "b"] : tensor<320x64xf32>
+  %w = lfm.weight ["a", "b"] {source_rows = [256, 64]} : tensor<320x64xf32>
+  // CHECK: lfm.weight ["a", "b"] {source_rows = [256, 64]} : tensor<320x64xf32>
   // CHECK: lfm.linear %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<320x64xf32> -> tensor<?x320xf32>
   %l = lfm.linear %x, %w : tensor<?x64xf32>, tensor<320x64xf32> -> tensor<?x320xf32>
   return %l : tensor<?x320xf32>
