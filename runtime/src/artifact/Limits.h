@@ -22,7 +22,7 @@ inline constexpr int64_t kMaxAttrsPerLaunch = 16;  // each of ints and floats
 inline constexpr int64_t kMaxRefsPerLaunch = 16;   // each of operands and results
 inline constexpr int64_t kMaxKernels = int64_t{1} << 12;
 inline constexpr int64_t kMaxBinariesPerKernel = 16;
-inline constexpr int64_t kMaxGridArgs = 16;
+inline constexpr int64_t kMaxGridArgs = 32;
 
 }  // namespace lfm::limits
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "artifact/Limits.h"
 #include "lfm/Artifact.h"
+#include "lfm/KernelAbi.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm {
@@ -38,6 +39,8 @@ absl::Status verifyKernel(const KernelInfo &k, size_t i) {
   if (threads > kMaxThreadsPerBlock)
     return invalid(field, ".geometry.block: ", threads, " threads per block, at most ",
                    kMaxThreadsPerBlock);
+  if (absl::Status s = checkLaunchGeometry(k.geometry); !s.ok())
+    return invalid(field, ".geometry: ", s.message());
   if (k.geometry.grid_args.size() > static_cast<size_t>(kMaxGridArgs))
     return invalid(field, ".geometry.grid_args: ", k.geometry.grid_args.size(), " args, at most ",
                    kMaxGridArgs);

@@ -184,12 +184,12 @@ std::vector<KernelInfo> tinyKernels() {
       {"compute_90", KernelBinary::Kind::kPtx, {'.', 'v', 'e', 'r', 's', 'i', 'o', 'n'}},
       {"sm_90", KernelBinary::Kind::kCubin, {0x7f, 'E', 'L', 'F', 0, 1, 2, 3}},
       {"sm_80", KernelBinary::Kind::kCubin, std::vector<uint8_t>(300, 0xab)}};
-  gemv.geometry = {{128, 1, 1}, "rows", {4}};
+  gemv.geometry = {{128, 1, 1}, "affine", {0, 0, 0, 0, 2048, 4, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1}};
   gemv.dynamic_shared_bytes = 4096;
   KernelInfo conv;
   conv.name = "layer0_conv";
   conv.entry_point = "lfm_conv_0";
-  conv.geometry = {{32, 4, 1}, "rows_x_channels", {1, 32}};
+  conv.geometry = {{32, 4, 1}, "affine", {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 16, 4, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1}};
   return {gemv, conv};
 }
 

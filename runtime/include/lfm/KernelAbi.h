@@ -1,0 +1,73 @@
+// The contract between generated CUDA kernels (codegen/cuda) and the devices
+// that launch them (cuda, emu): the one kernel signature, its argument block,
+// and how a launch's grid and scratch size follow from the step's sizes.
+//
+// Every generated kernel is
+//     extern "C" __global__ void NAME(LfmKernelArgs args)
+// with `args.buf[i]` the device address of the launch's i-th buffer: the
+// plan launch's operands, then its results, in order (a KV cache already
+// appears as its K then V buffer). State buffers point at slot 0 of the whole
+// pool; kernels index slots themselves. The codegen prelude declares the
+// same struct (lfm_device.cuh); static_asserts there and here pin the layout.
+#ifndef LFM_KERNELABI_H
+#define LFM_KERNELABI_H
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace lfm {
+
+struct LaunchGeometry;
+
+inline constexpr int kMaxKernelBuffers = 16;
+
+struct LfmKernelArgs {
+  void *buf[kMaxKernelBuffers];
+  int32_t num_tokens;      // T: tokens in this step
+  int32_t num_seqs;        // N: sequences in this step
+  int32_t num_logit_rows;  // R: rows whose logits are computed
+  int32_t max_seq_len;     // KV-cache capacity per slot
+  int32_t max_context;     // max over sequences of start_pos + tokens
+  int32_t num_slots;       // slots in the state pools
+  void *scratch;           // per-launch scratch, scratch_bytes long (may be null)
+  int64_t scratch_bytes;
+};
+static_assert(sizeof(void *) == 8, "the kernel ABI assumes 64-bit pointers");
+static_assert(sizeof(LfmKernelArgs) == 16 * 8 + 6 * 4 + 8 + 8, "LfmKernelArgs layout");
+
+// The sizes of one step that launch dimensions may depend on.
+struct StepDims {
+  int64_t tokens = 0, seqs = 0, logit_rows = 0, max_context = 0;
+};
+
+// The grid rule every generated kernel uses: "affine". grid_args holds four
+// terms of six integers each, for grid.x, grid.y, grid.z and the scratch
+// bytes: [cT, cN, cR, cC, c0, div], meaning
+//     ceil((cT*T + cN*N + cR*R + cC*max_context + c0) / div).
+// A grid dimension of 0 means the launch has nothing to do and is skipped.
+inline constexpr const char *kAffineGridRule = "affine";
+inline constexpr int kAffineTermSize = 6;
+inline constexpr int kAffineGridArgs = 4 * kAffineTermSize;
+
+struct LaunchDims {
+  std::array<int64_t, 3> grid = {1, 1, 1};
+  std::array<int32_t, 3> block = {1, 1, 1};
+  int64_t scratch_bytes = 0;
+  bool empty() const { return grid[0] == 0 || grid[1] == 0 || grid[2] == 0; }
+};
+
+// Checks a geometry's rule and arguments (for the artifact verifier).
+absl::Status checkLaunchGeometry(const LaunchGeometry &geometry);
+
+// The grid, block and scratch of a launch for one step. Errors on a grid
+// dimension beyond the CUDA limits or absurd scratch.
+absl::StatusOr<LaunchDims> computeLaunchDims(const LaunchGeometry &geometry,
+                                             const StepDims &dims);
+
+}  // namespace lfm
+
+#endif  // LFM_KERNELABI_H
