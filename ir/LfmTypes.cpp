@@ -58,13 +58,19 @@ verifyStateType(function_ref<InFlightDiagnostic()> emitError, StringRef what,
   return success();
 }
 
-Type ConvStateType::parse(AsmParser &parser) {
+/// Parses `<AxBxT>` into a state type, verifying it.
+template <typename StateType>
+static Type parseStateType(AsmParser &parser) {
   FailureOr<PairAndType> parsed = parsePairAndType(parser);
   if (failed(parsed))
     return {};
-  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
-                    parser.getContext(), parsed->first, parsed->second,
-                    parsed->elementType);
+  return StateType::getChecked(
+      [&] { return parser.emitError(parser.getNameLoc()); },
+      parser.getContext(), parsed->first, parsed->second, parsed->elementType);
+}
+
+Type ConvStateType::parse(AsmParser &parser) {
+  return parseStateType<ConvStateType>(parser);
 }
 
 void ConvStateType::print(AsmPrinter &printer) const {
@@ -79,12 +85,7 @@ ConvStateType::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 Type KvCacheType::parse(AsmParser &parser) {
-  FailureOr<PairAndType> parsed = parsePairAndType(parser);
-  if (failed(parsed))
-    return {};
-  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
-                    parser.getContext(), parsed->first, parsed->second,
-                    parsed->elementType);
+  return parseStateType<KvCacheType>(parser);
 }
 
 void KvCacheType::print(AsmPrinter &printer) const {
