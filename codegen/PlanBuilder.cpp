@@ -4,6 +4,7 @@
 
 #include "ir/LfmDialect.h"
 #include "models/Lfm2Importer.h"
+#include "passes/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -49,7 +50,7 @@ private:
   LogicalResult bindArguments(func::FuncOp func);
   LogicalResult addWeight(WeightOp op);
   LogicalResult addLaunch(Operation *op);
-  FailureOr<::lfm::BufferRef> defineActivation(Operation *op, Value value,
+  FailureOr<::lfm::BufferRef> defineActivation(Operation *op, unsigned resultIndex,
                                                ::lfm::RowSpace rows);
   LogicalResult appendOperands(Operation *op, ::lfm::Launch &launch);
   void addAttributes(Operation *op, ::lfm::Launch &launch);
@@ -138,8 +139,9 @@ LogicalResult PlanBuilder::addWeight(WeightOp op) {
 }
 
 FailureOr<::lfm::BufferRef>
-PlanBuilder::defineActivation(Operation *op, Value value,
+PlanBuilder::defineActivation(Operation *op, unsigned resultIndex,
                               ::lfm::RowSpace rows) {
+  Value value = op->getResult(resultIndex);
   auto type = value.getType().cast<RankedTensorType>();
   ::lfm::BufferRef ref;
   if (value == logitsValue) {
@@ -157,6 +159,11 @@ PlanBuilder::defineActivation(Operation *op, Value value,
     spec.width = type.getDimSize(1);
     spec.dtype = *dtype;
     spec.rows = rows;
+    auto regions = op->getAttrOfType<ArrayAttr>(kRegionsAttr);
+    if (!regions || regions.size() != op->getNumResults())
+      return op->emitOpError("has no arena regions: run lfm-plan-buffers");
+    spec.region = static_cast<int32_t>(
+        regions[resultIndex].cast<IntegerAttr>().getInt());
     ref = {::lfm::BufferRef::kActivation,
            static_cast<int32_t>(plan.activations.size())};
     plan.activations.push_back(std::move(spec));
@@ -183,6 +190,9 @@ LogicalResult PlanBuilder::appendOperands(Operation *op,
 
 void PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
   for (NamedAttribute attr : op->getAttrs()) {
+    // Pipeline annotations (launch index, regions) are not kernel attributes.
+    if (attr.getName().getValue().starts_with("lfm."))
+      continue;
     if (auto i = attr.getValue().dyn_cast<IntegerAttr>())
       launch.ints[attr.getName().str()] = i.getInt();
     else if (auto f = attr.getValue().dyn_cast<FloatAttr>())
@@ -218,6 +228,11 @@ static std::string planOpName(Operation *op) {
 }
 
 LogicalResult PlanBuilder::addLaunch(Operation *op) {
+  auto launchIndex = op->getAttrOfType<IntegerAttr>(kLaunchAttr);
+  if (!launchIndex ||
+      launchIndex.getInt() != static_cast<int64_t>(plan.launches.size()))
+    return op->emitOpError("is not launch #")
+           << plan.launches.size() << ": run lfm-form-kernels";
   ::lfm::Launch launch;
   launch.op = planOpName(op);
   launch.layer = layerOf(op);
@@ -231,8 +246,8 @@ LogicalResult PlanBuilder::addLaunch(Operation *op) {
   for (Value operand : op->getOperands())
     if (rowSpaces.lookup(operand) == ::lfm::RowSpace::kLogitRows)
       rows = ::lfm::RowSpace::kLogitRows;
-  for (Value result : op->getResults()) {
-    FailureOr<::lfm::BufferRef> ref = defineActivation(op, result, rows);
+  for (unsigned i = 0; i < op->getNumResults(); ++i) {
+    FailureOr<::lfm::BufferRef> ref = defineActivation(op, i, rows);
     if (failed(ref))
       return failure();
     launch.results.push_back(*ref);
@@ -269,7 +284,6 @@ FailureOr<::lfm::Plan> PlanBuilder::build(func::FuncOp func) {
   }
   if (buffers.lookup(logitsValue).kind != ::lfm::BufferRef::kLogits)
     return func.emitOpError("the returned logits were not produced");
-  assignActivationRegions(plan);
   return std::move(plan);
 }
 

@@ -1,9 +1,10 @@
 //===- PlanBuilder.h - lfm IR to the runtime's execution plan ---*- C++ -*-===//
 //
-// Turns the forward function into an lfm::Plan: one launch per op in program
-// order, the weight plan from lfm.weight ops, state specs from the function's
-// state arguments, and activation buffers assigned to arena regions by
-// liveness.
+// Turns the forward function, after the pipeline's kernel formation and
+// buffer planning, into an lfm::Plan: one launch per kernel op in launch
+// order, the weight plan from lfm.weight ops, state specs from the
+// function's state arguments, and activation buffers in the arena regions
+// lfm-plan-buffers chose.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,11 +22,6 @@ namespace mlir::lfm {
 /// emitted on the offending op.
 FailureOr<::lfm::Plan> buildPlan(ModuleOp module,
                                  const ::lfm::ModelConfig &config);
-
-/// Assigns every activation of `plan` to an arena region so that buffers
-/// whose lifetimes overlap never share one. Returns the peak activation bytes
-/// per token row (the arena is this times the maximum rows per step).
-int64_t assignActivationRegions(::lfm::Plan &plan);
 
 } // namespace mlir::lfm
 

@@ -19,6 +19,14 @@ std::unique_ptr<Pass> createFuseSwigluPass();
 std::unique_ptr<Pass> createFuseResidualEpiloguePass();
 std::unique_ptr<Pass> createFuseAddRmsNormPass();
 std::unique_ptr<Pass> createFuseNormProloguePass();
+std::unique_ptr<Pass> createFormKernelsPass();
+std::unique_ptr<Pass> createPlanBuffersPass();
+
+/// Attribute names the kernel-formation and buffer-planning passes set.
+constexpr llvm::StringLiteral kLaunchAttr = "lfm.launch";
+constexpr llvm::StringLiteral kRegionsAttr = "lfm.regions";
+constexpr llvm::StringLiteral kArenaRegionsAttr = "lfm.arena_regions";
+constexpr llvm::StringLiteral kArenaRowBytesAttr = "lfm.arena_row_bytes";
 
 /// Registers every lfm pass and the named pipelines with the global registry
 /// (for lfm-opt and lfm-compile's pass options).
@@ -30,6 +38,10 @@ struct PipelineOptions {
   /// that the fused plan must match).
   bool fusion = true;
 };
+
+/// Adds kernel formation and buffer planning, which codegen needs after any
+/// pipeline, to a pass manager anchored on the module.
+void addKernelFormation(OpPassManager &pm);
 
 /// Adds the default compilation pipeline to `pm` (anchored on the module).
 void buildDefaultPipeline(OpPassManager &pm,

@@ -182,4 +182,43 @@ def FuseNormPrologue : Lfm_FuncPass<"lfm-fuse-norm-prologue", "FuseNormPrologue"
   }];
 }
 
+def FormKernels : Lfm_FuncPass<"lfm-form-kernels", "FormKernels"> {
+  let summary = "Make every remaining op one kernel launch, in launch order";
+  let description = [{
+    After the fusions, every op of the forward function but `lfm.weight`
+    (bound at load time) and the return becomes exactly one kernel launch.
+    This pass marks each such op with its launch index `lfm.launch`, in
+    program order (the order the state updates need), and rejects any op that
+    no kernel implements, so that codegen never meets a surprise.
+
+    ```mlir
+    %x = lfm.embedding %tokens, %table : tensor<320x64xf32> -> tensor<?x64xf32>
+    %y = lfm.fused_linear %x, %w norm(%n : tensor<64xf32>) {eps = 1.0e-05 : f64} ...
+    // becomes
+    %x = lfm.embedding %tokens, %table {lfm.launch = 0 : i64} : ...
+    %y = lfm.fused_linear %x, %w norm(%n : tensor<64xf32>) {eps = 1.0e-05 : f64, lfm.launch = 1 : i64} ...
+    ```
+  }];
+}
+
+def PlanBuffers : Lfm_FuncPass<"lfm-plan-buffers", "PlanBuffers"> {
+  let summary = "Share one activation arena between buffers by liveness";
+  let description = [{
+    Assigns every activation a kernel writes (all results but the returned
+    logits) to an arena region, so that buffers whose lifetimes overlap never
+    share one and a kernel never writes a region it reads. A region holds
+    the widest row of its buffers; the arena is the sum of the regions' row
+    bytes times the maximum tokens per step. Results get `lfm.regions` (one
+    index per result); the function gets `lfm.arena_regions` and
+    `lfm.arena_row_bytes` (the peak activation bytes per token row).
+    Requires `lfm-form-kernels`.
+
+    ```mlir
+    %a = lfm.embedding %t, %e {lfm.launch = 0 : i64, lfm.regions = [0]} ...
+    %b = lfm.rms_norm %a, %w {lfm.launch = 1 : i64, lfm.regions = [1], ...} ...
+    %c = lfm.add %a, %b {lfm.launch = 2 : i64, lfm.regions = [0]} ...   // reuses %a's
+    ```
+  }];
+}
+
 #endif // LFM_PASSES_TD

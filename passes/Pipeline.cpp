@@ -8,25 +8,15 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using namespace mlir::lfm;
 
 namespace mlir::lfm::generated {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 } // namespace mlir::lfm::generated
 
-void mlir::lfm::buildDefaultPipeline(OpPassManager &pm,
-                                     const PipelineOptions &options) {
-  // The graph the importer builds is already minimal; canonicalize and CSE
-  // keep hand-written inputs in the same normal form.
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  // Pruning is not a fusion and runs in both pipelines: the plan's logits
-  // buffer has only the requested rows, so lm_head must run on those alone.
-  // It goes first, while the final norm and lm_head are still plain ops.
-  func.addPass(createPruneLogitsPass());
-  if (!options.fusion)
-    return;
+/// The weight-layout rewrite and the fusions, in the order they compose.
+static void addFusionPasses(OpPassManager &func) {
   // Stack q|k|v and w1|w3: the SwiGLU and q/k fusions match their slices.
   func.addPass(createConcatProjectionsPass());
   func.addPass(createFuseGatedShortConvPass());
@@ -39,6 +29,30 @@ void mlir::lfm::buildDefaultPipeline(OpPassManager &pm,
   func.addPass(createFuseResidualEpiloguePass());
   func.addPass(createFuseAddRmsNormPass());
   func.addPass(createFuseNormProloguePass());
+}
+
+void mlir::lfm::buildDefaultPipeline(OpPassManager &pm,
+                                     const PipelineOptions &options) {
+  // The graph the importer builds is already minimal; canonicalize and CSE
+  // keep hand-written inputs in the same normal form.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  // Pruning is not a fusion and runs in both pipelines: the plan's logits
+  // buffer has only the requested rows, so lm_head must run on those alone.
+  // It goes first, while the final norm and lm_head are still plain ops.
+  func.addPass(createPruneLogitsPass());
+  if (options.fusion)
+    addFusionPasses(func);
+  addKernelFormation(pm);
+}
+
+void mlir::lfm::addKernelFormation(OpPassManager &pm) {
+  // Whatever is left becomes one launch per op, with arena regions by
+  // liveness: what codegen turns into the plan.
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createFormKernelsPass());
+  func.addPass(createPlanBuffersPass());
 }
 
 void mlir::lfm::registerLfmPasses() {

@@ -88,7 +88,8 @@ cl::opt<std::string> pipelineText(
     "pipeline", cl::cat(category), cl::value_desc("passes"),
     cl::desc("Run this pass pipeline on the module instead of the default, "
              "e.g. 'canonicalize,func.func(lfm-prune-logits,"
-             "lfm-fuse-add-rms-norm)' (lfm-opt --help lists the passes)"));
+             "lfm-fuse-add-rms-norm)' (lfm-opt --help lists the passes); "
+             "kernel formation and buffer planning always run after it"));
 
 cl::opt<std::string> dumpIrDir(
     "dump-ir", cl::cat(category), cl::value_desc("dir"),
@@ -224,6 +225,8 @@ int main(int argc, char **argv) {
     mlir::lfm::buildDefaultPipeline(pm, {/*fusion=*/!noFusion});
   else if (failed(parsePassPipeline(pipelineText, pm)))
     return fail("invalid --pipeline");
+  else
+    mlir::lfm::addKernelFormation(pm);
   if (failed(pm.run(*module)))
     return fail("the compilation pipeline failed");
 
