@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on a bundled tiny LFM2 model (tests/data/golden/case1_gqa_12tok,
-# random weights): set up, build, compile it to an artifact, and generate with
-# it (on the GPU when there is one, else the CPU device).
+# The main job on a bundled tiny LFM2 checkpoint (tests/data/golden/
+# case1_gqa_12tok: 6 layers, random weights from the golden suite): set up,
+# build, show its launch plan, compile it to an artifact, and generate with it
+# (on the GPU when there is one, else the CPU device).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

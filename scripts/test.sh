@@ -5,3 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 ctest --test-dir "${LFM_BUILD_DIR:-build}" --output-on-failure -j2
+# The runtime alone builds without MLIR/LLVM (what ships to GPU machines).
+echo "test: runtime-only build (-DLFM_BUILD_COMPILER=OFF)" >&2
+LFM_BUILD_DIR=${LFM_BUILD_DIR:-build}-runtime scripts/build.sh \
+  -DLFM_BUILD_COMPILER=OFF -DLFM_BUILD_TESTS=OFF > /dev/null
