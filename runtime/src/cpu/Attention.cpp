@@ -31,10 +31,7 @@ absl::Status checkAttention(const OpContext &ctx) {
   }
   LFM_RETURN_IF_ERROR(expectWidth(ctx, q, heads * head_dim, "the queries"));
   LFM_RETURN_IF_ERROR(expectWidth(ctx, y, heads * head_dim, "the result"));
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[1], BufferRef::kKeyCache, "operand 1"));
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[2], BufferRef::kValueCache, "operand 2"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[1], kv_heads * head_dim, "the key cache"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[2], kv_heads * head_dim, "the value cache"));
+  LFM_RETURN_IF_ERROR(expectCachePair(ctx, 1, kv_heads * head_dim));
   return expectSequenceInputs(ctx, 3);
 }
 

@@ -105,6 +105,16 @@ absl::StatusOr<double> floatAttr(const OpContext &ctx, absl::string_view name) {
   return it->second;
 }
 
+absl::Status expectCachePair(const OpContext &ctx, size_t first, int64_t width) {
+  if (ctx.operands.size() < first + 2) return opError(ctx, "missing the key and value caches");
+  const std::string key_role = absl::StrCat("operand ", first);
+  const std::string value_role = absl::StrCat("operand ", first + 1);
+  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[first], BufferRef::kKeyCache, key_role));
+  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[first + 1], BufferRef::kValueCache, value_role));
+  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[first], width, "the key cache"));
+  return expectWidth(ctx, ctx.operands[first + 1], width, "the value cache");
+}
+
 absl::Status expectSequenceInputs(const OpContext &ctx, size_t first) {
   if (ctx.operands.size() < first + 3) return opError(ctx, "missing sequence inputs");
   LFM_RETURN_IF_ERROR(expectInput(ctx, ctx.operands[first], InputId::kRowOffsets));

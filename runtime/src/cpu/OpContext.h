@@ -71,6 +71,9 @@ absl::StatusOr<int64_t> intAttr(const OpContext &ctx, absl::string_view name);
 absl::StatusOr<int64_t> intAttr(const OpContext &ctx, absl::string_view name, int64_t dflt);
 absl::StatusOr<double> floatAttr(const OpContext &ctx, absl::string_view name);
 
+// A key cache at operands[first] and its value cache next, both `width` wide.
+absl::Status expectCachePair(const OpContext &ctx, size_t first, int64_t width);
+
 // The conventional operand tail of state ops: row_offsets, slots, start_pos.
 absl::Status expectSequenceInputs(const OpContext &ctx, size_t first);
 

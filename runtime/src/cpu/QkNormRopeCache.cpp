@@ -32,10 +32,7 @@ absl::Status checkQkNormRopeCache(const OpContext &ctx) {
   LFM_RETURN_IF_ERROR(expectWidth(ctx, q, heads * head_dim, "the result"));
   LFM_RETURN_IF_ERROR(expectVector(ctx, ctx.operands[1], head_dim, "the q norm weight"));
   LFM_RETURN_IF_ERROR(expectVector(ctx, ctx.operands[2], head_dim, "the k norm weight"));
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[3], BufferRef::kKeyCache, "operand 3"));
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[4], BufferRef::kValueCache, "operand 4"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[3], kv_heads * head_dim, "the key cache"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[4], kv_heads * head_dim, "the value cache"));
+  LFM_RETURN_IF_ERROR(expectCachePair(ctx, 3, kv_heads * head_dim));
   return expectSequenceInputs(ctx, 5);
 }
 
