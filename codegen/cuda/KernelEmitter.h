@@ -57,6 +57,9 @@ llvm::StringRef devicePrelude();
 /// yet. Errors name the launch and op.
 llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan);
 
+/// A kernel's source without the prelude that emitKernels put in front.
+llvm::StringRef kernelBody(const ::lfm::KernelInfo &kernel);
+
 } // namespace mlir::lfm::cuda
 
 #endif // LFM_CODEGEN_CUDA_KERNELEMITTER_H

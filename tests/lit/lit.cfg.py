@@ -13,3 +13,16 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "Inputs
 config.environment["PATH"] = os.pathsep.join(
     [config.lfm_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%data", config.lfm_test_data_dir))
+
+# "nvrtc": NVRTC can be loaded, so tests may compile kernels to PTX/CUBIN
+# (lfm-compile dlopens it the same way).
+import ctypes
+for _nvrtc in ["/usr/local/cuda/lib64/libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"]:
+    try:
+        ctypes.CDLL(_nvrtc)
+        config.available_features.add("nvrtc")
+        break
+    except OSError:
+        pass
+# Kernel binaries compiled by tests are cached in the build tree.
+config.environment["LFM_CACHE_DIR"] = os.path.join(config.lfm_obj_root, "lfm-cache")

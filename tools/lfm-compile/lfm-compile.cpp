@@ -1,7 +1,10 @@
 //===- lfm-compile.cpp - LFM2 checkpoint to lfm IR and artifacts ----------===//
 //
 //   lfm-compile MODEL_DIR_OR_CONFIG -o model.lfma [--embed-weights]
-//   lfm-compile MODEL_DIR_OR_CONFIG --emit mlir|plan [-o FILE]
+//   lfm-compile MODEL_DIR_OR_CONFIG --emit mlir|plan|cuda|ptx [-o FILE]
+//
+// Artifacts carry every kernel's CUDA source and, when NVRTC can be loaded,
+// its CUBIN and PTX for each --target.
 //
 // Reads a Hugging Face LFM2 config (a config.json or a checkpoint folder),
 // builds the graph IR, runs the pipeline and emits what was asked for.
@@ -10,6 +13,9 @@
 
 #include "codegen/PlanBuilder.h"
 #include "codegen/PlanPrinter.h"
+#include "codegen/cuda/CudaPrinter.h"
+#include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/Nvrtc.h"
 #include "ir/LfmDialect.h"
 #include "lfm/Artifact.h"
 #include "lfm/WeightLoader.h"
@@ -35,7 +41,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { Artifact, Mlir, Plan };
+enum class EmitKind { Artifact, Mlir, Plan, Cuda, Ptx };
 enum class DTypeChoice { Auto, F32, BF16, F16 };
 
 cl::OptionCategory category("lfm-compile options");
@@ -53,7 +59,29 @@ cl::opt<EmitKind> emitKind(
         clEnumValN(EmitKind::Mlir, "mlir",
                    "the graph IR (lfm dialect) after the pipeline"),
         clEnumValN(EmitKind::Plan, "plan",
-                   "the launch plan: one line per kernel launch, then totals")));
+                   "the launch plan: one line per kernel launch, then totals"),
+        clEnumValN(EmitKind::Cuda, "cuda",
+                   "the CUDA C++ of every kernel (the device prelude once, "
+                   "then each kernel and the launches it serves)"),
+        clEnumValN(EmitKind::Ptx, "ptx",
+                   "the PTX of every kernel, for the first compute_XX "
+                   "--target (else the first sm_XX's compute_XX); needs "
+                   "NVRTC")));
+
+cl::list<std::string> targetNames(
+    "target", cl::cat(category), cl::CommaSeparated, cl::value_desc("arch"),
+    cl::desc("GPU targets to compile kernels for: sm_XX gives a CUBIN, "
+             "compute_XX PTX (the driver JITs it on newer GPUs). Repeatable "
+             "or a comma list; default sm_80,sm_90,compute_90. Compiling "
+             "needs NVRTC (libnvrtc.so), not a GPU; without NVRTC the "
+             "artifact keeps the sources only, which the cpu and emu devices "
+             "need"));
+
+cl::opt<bool> noCache(
+    "no-cache", cl::cat(category),
+    cl::desc("Compile every kernel with NVRTC even if the kernel cache "
+             "($LFM_CACHE_DIR, else $XDG_CACHE_HOME/lfm or ~/.cache/lfm) "
+             "has it"));
 
 cl::opt<std::string> outputPath(
     "o", cl::cat(category), cl::init("-"), cl::value_desc("file"),
@@ -164,11 +192,91 @@ std::string checkpointPath() {
   return std::string(llvm::sys::path::parent_path(inputPath));
 }
 
-int writeArtifact(::lfm::Plan plan) {
+/// The --target list (or the default), or an error.
+llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> compileTargets() {
+  if (targetNames.empty())
+    return mlir::lfm::cuda::defaultCompileTargets();
+  std::vector<mlir::lfm::cuda::CompileTarget> targets;
+  for (const std::string &name : targetNames) {
+    llvm::Expected<mlir::lfm::cuda::CompileTarget> target =
+        mlir::lfm::cuda::parseCompileTarget(name);
+    if (!target)
+      return target.takeError();
+    if (llvm::none_of(targets, [&](const auto &t) { return t.name == target->name; }))
+      targets.push_back(*target);
+  }
+  return targets;
+}
+
+/// Compiles the kernels for the targets. Without NVRTC, a warning: the
+/// artifact then has sources only.
+int compileBinaries(std::vector<::lfm::KernelInfo> &kernels) {
+  llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> targets =
+      compileTargets();
+  if (!targets)
+    return fail(llvm::toString(targets.takeError()));
+  if (llvm::Error error = mlir::lfm::cuda::checkNvrtcAvailable()) {
+    llvm::WithColor::warning(llvm::errs(), "lfm-compile")
+        << llvm::toString(std::move(error))
+        << "; the artifact has the kernel sources but no binaries (the cpu "
+           "and emu devices run it; the cuda device needs binaries)\n";
+    return 0;
+  }
+  mlir::lfm::cuda::CompileOptions options;
+  options.targets = std::move(*targets);
+  options.useCache = !noCache;
+  llvm::Expected<mlir::lfm::cuda::CompileStats> stats =
+      mlir::lfm::cuda::compileKernels(kernels, options);
+  if (!stats)
+    return fail(llvm::toString(stats.takeError()));
+  return 0;
+}
+
+/// --emit ptx: each kernel's PTX for one compute target.
+int writePtx(std::vector<::lfm::KernelInfo> &kernels) {
+  llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> targets =
+      compileTargets();
+  if (!targets)
+    return fail(llvm::toString(targets.takeError()));
+  auto ptx = llvm::find_if(*targets, [](const auto &t) {
+    return t.kind == ::lfm::KernelBinary::Kind::kPtx;
+  });
+  mlir::lfm::cuda::CompileTarget target;
+  if (ptx != targets->end()) {
+    target = *ptx;
+  } else {
+    target.name = "compute_" + llvm::StringRef(targets->front().name)
+                                   .drop_front(strlen("sm_"))
+                                   .str();
+    target.kind = ::lfm::KernelBinary::Kind::kPtx;
+  }
+  mlir::lfm::cuda::CompileOptions options;
+  options.targets = {target};
+  options.useCache = !noCache;
+  llvm::Expected<mlir::lfm::cuda::CompileStats> stats =
+      mlir::lfm::cuda::compileKernels(kernels, options);
+  if (!stats)
+    return fail(llvm::toString(stats.takeError()));
+  return writeText([&](llvm::raw_ostream &os) {
+    for (size_t k = 0; k < kernels.size(); ++k) {
+      const ::lfm::KernelBinary &binary = kernels[k].binaries.front();
+      os << "// kernel " << k << ": " << kernels[k].name << " (" << binary.target
+         << ")\n";
+      os.write(reinterpret_cast<const char *>(binary.data.data()),
+               binary.data.size());
+      os << "\n";
+    }
+  });
+}
+
+int writeArtifact(::lfm::Plan plan, std::vector<::lfm::KernelInfo> kernels) {
   if (outputPath == "-")
     return fail("an artifact needs an output file: -o model.lfma");
+  if (int status = compileBinaries(kernels))
+    return status;
   ::lfm::Artifact artifact;
   artifact.plan = std::move(plan);
+  artifact.kernels = std::move(kernels);
   std::optional<::lfm::HostWeights> weights;
   if (embedWeights) {
     absl::StatusOr<::lfm::HostWeights> loaded = ::lfm::loadWeights(
@@ -201,7 +309,9 @@ int main(int argc, char **argv) {
       "lfm-compile: compiles a Hugging Face LFM2 model for lfm.\n\n"
       "  lfm-compile MODEL_DIR -o model.lfma    compile to an artifact\n"
       "  lfm-compile MODEL_DIR --emit mlir      print the graph IR\n"
-      "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n\n"
+      "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n"
+      "  lfm-compile MODEL_DIR --emit cuda      print the CUDA C++ kernels\n"
+      "  lfm-compile MODEL_DIR --emit ptx       print their PTX (needs NVRTC)\n\n"
       "MLIR's pass-manager options also apply, e.g. --mlir-print-ir-after-all\n"
       "(the IR after every pass, on stderr) and --mlir-timing.\n");
 
@@ -249,5 +359,17 @@ int main(int argc, char **argv) {
                 std::string(status.message()));
   if (emitKind == EmitKind::Plan)
     return writeText([&](llvm::raw_ostream &os) { mlir::lfm::printPlan(*plan, os); });
-  return writeArtifact(std::move(*plan));
+
+  llvm::Expected<std::vector<::lfm::KernelInfo>> kernels =
+      mlir::lfm::cuda::emitKernels(*plan);
+  if (!kernels)
+    return fail("CUDA code generation failed: " +
+                llvm::toString(kernels.takeError()));
+  if (emitKind == EmitKind::Cuda)
+    return writeText([&](llvm::raw_ostream &os) {
+      mlir::lfm::cuda::printCudaSource(*plan, *kernels, os);
+    });
+  if (emitKind == EmitKind::Ptx)
+    return writePtx(*kernels);
+  return writeArtifact(std::move(*plan), std::move(*kernels));
 }

@@ -1,0 +1,44 @@
+//===- CudaPrinter.cpp - The kernels of a plan as one CUDA file -----------===//
+
+#include "codegen/cuda/CudaPrinter.h"
+
+#include "codegen/cuda/KernelEmitter.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::lfm::cuda {
+
+void printCudaSource(const ::lfm::Plan &plan,
+                     llvm::ArrayRef<::lfm::KernelInfo> kernels,
+                     llvm::raw_ostream &os) {
+  os << llvm::formatv("// lfm CUDA kernels: {0} kernels for {1} launches\n",
+                      kernels.size(), plan.launches.size());
+  os << devicePrelude() << "\n";
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    const ::lfm::KernelInfo &kernel = kernels[k];
+    std::vector<size_t> launches;
+    for (size_t i = 0; i < plan.launches.size(); ++i)
+      if (plan.launches[i].kernel == static_cast<int32_t>(k))
+        launches.push_back(i);
+    const ::lfm::LaunchGeometry &g = kernel.geometry;
+    os << "\n// "
+          "=================================================================="
+          "==\n";
+    os << llvm::formatv("// kernel {0}: {1}\n", k, kernel.name);
+    os << "// launches: ";
+    llvm::interleaveComma(launches, os);
+    if (!launches.empty())
+      os << " (" << plan.launches[launches.front()].op << ")";
+    os << llvm::formatv("\n// block {0}x{1}x{2}, grid rule {3} [", g.block[0],
+                        g.block[1], g.block[2], g.grid_rule);
+    llvm::interleaveComma(g.grid_args, os);
+    os << llvm::formatv("], dynamic shared {0} bytes\n", kernel.dynamic_shared_bytes);
+    os << "// "
+          "=================================================================="
+          "==\n";
+    os << kernelBody(kernel);
+  }
+}
+
+} // namespace mlir::lfm::cuda

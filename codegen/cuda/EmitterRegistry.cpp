@@ -1,0 +1,141 @@
+//===- EmitterRegistry.cpp - Op name to emitter; the kernel table ---------===//
+//
+// The table of op families and emitKernels, which runs them over a plan and
+// deduplicates the results: every layer of a model has the same shapes, so
+// a 16-layer model needs about as many kernels as one layer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/emitters/Emitters.h"
+
+#include "lfm/KernelAbi.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::lfm::cuda {
+namespace {
+
+struct Family {
+  llvm::StringLiteral op;
+  EmitterFn emit;
+};
+
+// One line per op family (Plan.h's op names).
+constexpr Family kFamilies[] = {
+    {"embedding", emitEmbedding},
+    {"rms_norm", emitRmsNorm},
+    {"add_rms_norm", emitAddRmsNorm},
+    {"add", emitElementwise},
+    {"mul", emitElementwise},
+    {"silu", emitElementwise},
+    {"slice", emitSlice},
+    {"gather_rows", emitGatherRows},
+    {"rope", emitRope},
+    {"kv_cache_write", emitKvCacheWrite},
+    {"linear", emitLinear},
+    {"short_conv", emitShortConv},
+    {"gated_short_conv", emitGatedShortConv},
+    {"qk_norm_rope_cache", emitQkNormRopeCache},
+    {"attention", emitAttention},
+};
+
+// Every launch is emitted under this name; the deduplicated kernels are then
+// renamed (the name is the only thing that differs between layers).
+constexpr llvm::StringLiteral kPlaceholderEntry = "lfm_kernel_entry_";
+
+const char kPrelude[] =
+#include "lfm_device_prelude.inc"
+    ;
+
+std::string replaceAll(llvm::StringRef text, llvm::StringRef from,
+                       llvm::StringRef to) {
+  std::string out;
+  while (true) {
+    size_t at = text.find(from);
+    out += text.take_front(at).str();
+    if (at == llvm::StringRef::npos)
+      return out;
+    out += to.str();
+    text = text.drop_front(at + from.size());
+  }
+}
+
+// Two launches share a kernel when the text and the launch shape agree.
+std::string dedupKey(const KernelSource &source) {
+  std::string key = source.body;
+  llvm::raw_string_ostream os(key);
+  const ::lfm::LaunchGeometry &g = source.geometry;
+  os << "\n" << g.block[0] << "," << g.block[1] << "," << g.block[2] << ";"
+     << g.grid_rule << ";";
+  for (int64_t arg : g.grid_args)
+    os << arg << ",";
+  os << ";" << source.dynamicSharedBytes;
+  return key;
+}
+
+} // namespace
+
+EmitterFn lookupEmitter(llvm::StringRef op) {
+  for (const Family &family : kFamilies)
+    if (family.op == op)
+      return family.emit;
+  return nullptr;
+}
+
+llvm::StringRef devicePrelude() { return kPrelude; }
+
+llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
+  std::vector<::lfm::KernelInfo> kernels;
+  // (body with the placeholder name, geometry, shared bytes) -> kernel index.
+  llvm::StringMap<int32_t> seen;
+  for (size_t i = 0; i < plan.launches.size(); ++i) {
+    ::lfm::Launch &launch = plan.launches[i];
+    if (launch.operands.size() + launch.results.size() >
+        static_cast<size_t>(::lfm::kMaxKernelBuffers))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("launch {0} ({1}): {2} buffers, the kernel ABI "
+                        "passes at most {3}",
+                        i, launch.op,
+                        launch.operands.size() + launch.results.size(),
+                        ::lfm::kMaxKernelBuffers));
+    EmitterFn emit = lookupEmitter(launch.op);
+    if (!emit)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("launch {0} ({1}): no CUDA emitter for this op", i,
+                        launch.op));
+    EmitContext ctx{plan, launch, kPlaceholderEntry.str()};
+    llvm::Expected<KernelSource> source = emit(ctx);
+    if (!source)
+      return source.takeError();
+    std::string key = dedupKey(*source);
+    auto it = seen.find(key);
+    if (it != seen.end()) {
+      launch.kernel = it->second;
+      continue;
+    }
+    ::lfm::KernelInfo kernel;
+    kernel.name = llvm::formatv("lfm_{0}_{1}", launch.op, i).str();
+    kernel.entry_point = kernel.name;
+    kernel.cuda_source = devicePrelude().str() + "\n" +
+                         replaceAll(source->body, kPlaceholderEntry, kernel.name);
+    kernel.geometry = source->geometry;
+    kernel.dynamic_shared_bytes = source->dynamicSharedBytes;
+    launch.kernel = static_cast<int32_t>(kernels.size());
+    seen.try_emplace(key, launch.kernel);
+    kernels.push_back(std::move(kernel));
+  }
+  return kernels;
+}
+
+llvm::StringRef kernelBody(const ::lfm::KernelInfo &kernel) {
+  llvm::StringRef source = kernel.cuda_source;
+  if (source.startswith(devicePrelude()))
+    source = source.drop_front(devicePrelude().size()).drop_front(1);
+  return source;
+}
+
+} // namespace mlir::lfm::cuda

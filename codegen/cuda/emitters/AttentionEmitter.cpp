@@ -1,0 +1,277 @@
+//===- AttentionEmitter.cpp - causal GQA attention over the KV cache ------===//
+//
+// attention [q(T, h*d), key_cache, value_cache, row_offsets, slots,
+// start_pos] -> [y(T, h*d)]: a token at position p attends to rows 0..p of
+// its slot's cache; q head j reads kv head j / (h / kvh).
+//
+// One block per (token, kv head), so the `group` q heads that share a kv
+// head read each K and V row once. The block's 8 (or 4) warps split the keys
+// into 32-key chunks (warp w takes chunks w, w+8, ...) and each keeps an online
+// softmax (running max m, sum l, output o) per q head:
+//   - scores: lane i scores key (chunk + i) against the group's q vectors,
+//     held pre-loaded in shared memory, reading its K row in wide chunks;
+//   - softmax update: warp max / warp sum of the chunk, rescaling o and l;
+//   - values: the lanes, which own the head dims, load the chunk's V rows 8
+//     at a time (coalesced, overlapping loads) and accumulate p * V row, the
+//     probabilities broadcast by shuffle.
+// At the end the warps' (m, l, o) are merged through shared memory and the
+// block writes y = o / l for its q heads.
+//
+// Grid: x = T, y = kv heads. Long decode contexts on few sequences leave
+// most SMs idle (a block per (token, kv head)); the split-KV form and the
+// tiled prefill form are later work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/EmitterSupport.h"
+#include "codegen/cuda/emitters/Emitters.h"
+#include "codegen/cuda/emitters/SequenceInputs.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace ::lfm;
+
+namespace mlir::lfm::cuda {
+namespace {
+
+// Warps per block: 8 keep more K/V loads in flight for long decode contexts;
+// 4 where the per-warp partials of a large group would not fit.
+constexpr int64_t kMaxWarps = 8;
+constexpr int64_t kMinWarps = 4;
+constexpr int64_t kStaticSharedLimit = 48 * 1024;
+
+// Shared memory: q, per-warp (m, l) and per-warp o of the group.
+int64_t sharedBytes(int64_t warps, int64_t group, int64_t headDim) {
+  return 4 * (group * headDim + 2 * warps * group + warps * group * headDim);
+}
+
+constexpr llvm::StringLiteral kTemplate =
+    R"(// attention: causal GQA, ${HEADS} q heads over ${KV_HEADS} kv heads of dim ${D},
+// scale ${SCALE}. One block per (token, kv head), ${WARPS} warps over 32-key
+// chunks with an online softmax each, merged at the end.
+extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
+  constexpr int kHeads = ${HEADS};
+  constexpr int kKvHeads = ${KV_HEADS};
+  constexpr int kGroup = kHeads / kKvHeads;  // q heads per kv head
+  constexpr int kHeadDim = ${D};
+  constexpr int kDimsPerLane = ${DPL};  // head dims owned by a lane
+  constexpr int kVec = ${VEC};  // K elements per load
+  constexpr int kWarps = ${WARPS};
+  constexpr int kBatch = 8;  // V rows loaded together
+  constexpr int kQWidth = kHeads * kHeadDim;
+  constexpr int kKvWidth = kKvHeads * kHeadDim;
+  constexpr float kScale = ${SCALE};
+  constexpr float kNoScore = -3.0e38f;  // a masked score; exp(it - m) = 0
+${BIND}
+  const int t = blockIdx.x;
+  const int kv_head = blockIdx.y;
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int seq = lfm_seq_of_token(row_offsets, args.num_seqs, t);
+  // Rows 0..pos (the runtime rejects a step past the cache; min() only keeps
+  // a bad step inside the slot).
+  const int keys = min(start_pos[seq] + t - row_offsets[seq] + 1, args.max_seq_len);
+  const long long slot_row = lfm_state_row(slots[seq], args.max_seq_len, 0);
+  const ${KTYPE} *k_base = key_cache + slot_row * kKvWidth + kv_head * kHeadDim;
+  const ${VTYPE} *v_base = value_cache + slot_row * kKvWidth + kv_head * kHeadDim;
+
+  __shared__ float q_s[kGroup][kHeadDim];
+  __shared__ float m_s[kWarps][kGroup];
+  __shared__ float l_s[kWarps][kGroup];
+  __shared__ float o_s[kWarps][kGroup][kHeadDim];
+  for (int i = threadIdx.x; i < kGroup * kHeadDim; i += blockDim.x)
+    q_s[i / kHeadDim][i % kHeadDim] =
+        lfm_to_float(q[(long long)t * kQWidth + kv_head * kGroup * kHeadDim + i]);
+  __syncthreads();
+
+  float m[kGroup], l[kGroup], o[kGroup][kDimsPerLane];
+#pragma unroll
+  for (int g = 0; g < kGroup; ++g) {
+    m[g] = kNoScore;
+    l[g] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < kDimsPerLane; ++e) o[g][e] = 0.0f;
+  }
+
+  for (int chunk = warp * 32; chunk < keys; chunk += kWarps * 32) {
+    // Scores of key (chunk + lane) for every q head of the group.
+    const int key = chunk + lane;
+    float s[kGroup];
+#pragma unroll
+    for (int g = 0; g < kGroup; ++g) s[g] = 0.0f;
+    if (key < keys) {
+      const ${KTYPE} *k_row = k_base + (long long)key * kKvWidth;
+#pragma unroll
+      for (int i = 0; i < kHeadDim; i += kVec) {
+        float kv[kVec];
+        lfm_load_n<kVec>(k_row + i, kv);
+#pragma unroll
+        for (int g = 0; g < kGroup; ++g)
+#pragma unroll
+          for (int e = 0; e < kVec; ++e) s[g] += q_s[g][i + e] * kv[e];
+      }
+    }
+    // Online softmax update per q head.
+    float p[kGroup];
+#pragma unroll
+    for (int g = 0; g < kGroup; ++g) {
+      const float score = key < keys ? s[g] * kScale : kNoScore;
+      const float m_new = fmaxf(m[g], lfm_warp_max(score));
+      const float rescale = expf(m[g] - m_new);
+      p[g] = key < keys ? expf(score - m_new) : 0.0f;
+      l[g] = l[g] * rescale + lfm_warp_sum(p[g]);
+      m[g] = m_new;
+#pragma unroll
+      for (int e = 0; e < kDimsPerLane; ++e) o[g][e] *= rescale;
+    }
+    // o += p * V over the chunk's keys; lanes own the head dims. V rows are
+    // loaded kBatch at a time so that their loads overlap.
+    const int chunk_keys = min(32, keys - chunk);
+    for (int j0 = 0; j0 < chunk_keys; j0 += kBatch) {
+      float vb[kBatch][kDimsPerLane];
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) {
+        float *v = vb[b];
+        if (j0 + b < chunk_keys) {
+          const ${VTYPE} *v_row = v_base + (long long)(chunk + j0 + b) * kKvWidth;
+${LOAD_V}
+        } else {
+#pragma unroll
+          for (int e = 0; e < kDimsPerLane; ++e) v[e] = 0.0f;
+        }
+      }
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) {
+#pragma unroll
+        for (int g = 0; g < kGroup; ++g) {
+          // p is 0 for keys past the chunk's end.
+          const float pj = __shfl_sync(LFM_FULL_MASK, p[g], j0 + b);
+#pragma unroll
+          for (int e = 0; e < kDimsPerLane; ++e) o[g][e] += pj * vb[b][e];
+        }
+      }
+    }
+  }
+
+  // Merge the warps' partial softmaxes.
+#pragma unroll
+  for (int g = 0; g < kGroup; ++g) {
+    if (lane == 0) {
+      m_s[warp][g] = m[g];
+      l_s[warp][g] = l[g];
+    }
+#pragma unroll
+    for (int e = 0; e < kDimsPerLane; ++e) {
+      const int dim = ${DIM};
+      if (dim < kHeadDim) o_s[warp][g][dim] = o[g][e];
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < kGroup * kHeadDim; i += blockDim.x) {
+    const int g = i / kHeadDim, dim = i % kHeadDim;
+    float m_all = kNoScore;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m_all = fmaxf(m_all, m_s[w][g]);
+    float l_all = 0.0f, o_all = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float f = expf(m_s[w][g] - m_all);
+      l_all += l_s[w][g] * f;
+      o_all += o_s[w][g][dim] * f;
+    }
+    lfm_from_float(y[(long long)t * kQWidth + kv_head * kGroup * kHeadDim + i], o_all / l_all);
+  }
+}
+)";
+
+// Lane-owned head dims: a contiguous run per lane when the head splits
+// evenly over 32 lanes (one wide load), else dims lane, lane + 32, ...
+constexpr llvm::StringLiteral kLoadVContiguous =
+    "          lfm_load_n<kDimsPerLane>(v_row + lane * kDimsPerLane, v);";
+constexpr llvm::StringLiteral kLoadVStrided = R"(#pragma unroll
+          for (int e = 0; e < kDimsPerLane; ++e) {
+            const int dim = lane + 32 * e;
+            v[e] = dim < kHeadDim ? lfm_to_float(v_row[dim]) : 0.0f;
+          })";
+
+} // namespace
+
+llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx) {
+  if (llvm::Error err = expectArity(ctx, 6, 1))
+    return std::move(err);
+  llvm::Expected<int64_t> heads = intAttr(ctx, "heads");
+  if (!heads)
+    return heads.takeError();
+  llvm::Expected<int64_t> kvHeads = intAttr(ctx, "kv_heads");
+  if (!kvHeads)
+    return kvHeads.takeError();
+  llvm::Expected<int64_t> headDim = intAttr(ctx, "head_dim");
+  if (!headDim)
+    return headDim.takeError();
+  llvm::Expected<double> scale = floatAttr(ctx, "scale");
+  if (!scale)
+    return scale.takeError();
+  const int64_t d = *headDim;
+  if (*heads <= 0 || *kvHeads <= 0 || d <= 0 || *heads % *kvHeads != 0)
+    return emitError(ctx, "heads, kv_heads and head_dim must be positive, "
+                          "kv_heads dividing heads");
+
+  const Launch &launch = ctx.launch;
+  BufferDesc q = describeBuffer(ctx.plan, launch.operands[0]);
+  BufferDesc keys = describeBuffer(ctx.plan, launch.operands[1]);
+  BufferDesc values = describeBuffer(ctx.plan, launch.operands[2]);
+  BufferDesc y = describeBuffer(ctx.plan, launch.results[0]);
+  if (q.rows != RowSpace::kTokens || y.rows != RowSpace::kTokens)
+    return emitError(ctx, "queries and result must have token rows");
+  if (q.width != *heads * d || y.width != *heads * d)
+    return emitError(
+        ctx, "the queries and the result must be heads * head_dim wide");
+  if (keys.ref.kind != BufferRef::kKeyCache ||
+      values.ref.kind != BufferRef::kValueCache || keys.width != *kvHeads * d ||
+      values.width != *kvHeads * d)
+    return emitError(ctx,
+                     "operands 1 and 2 must be the layer's K and V caches");
+  const int64_t group = *heads / *kvHeads;
+  const int64_t warps = sharedBytes(kMaxWarps, group, d) <= kStaticSharedLimit
+                            ? kMaxWarps
+                            : kMinWarps;
+  if (sharedBytes(warps, group, d) > kStaticSharedLimit)
+    return emitError(ctx, llvm::formatv("a kv-head group needs {0} bytes of "
+                                        "shared memory (more than 48 KiB)",
+                                        sharedBytes(warps, group, d)));
+
+  std::string bind = bindBuffer("q", q, 0, false) +
+                     bindBuffer("key_cache", keys, 1, false) +
+                     bindBuffer("value_cache", values, 2, false);
+  llvm::Expected<std::string> sequenceInputs = bindSequenceInputs(ctx, 3);
+  if (!sequenceInputs)
+    return sequenceInputs.takeError();
+  bind += *sequenceInputs;
+  bind += bindBuffer("y", y, 6, true);
+
+  const bool contiguous = d % 32 == 0;
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"ENTRY", ctx.entryPoint},
+      {"HEADS", std::to_string(*heads)},
+      {"KV_HEADS", std::to_string(*kvHeads)},
+      {"D", std::to_string(d)},
+      {"DPL", std::to_string(llvm::divideCeil(d, 32))},
+      {"VEC", std::to_string(chooseChunk({d}))},
+      {"WARPS", std::to_string(warps)},
+      {"SCALE", floatLiteral(*scale)},
+      {"BIND", bind},
+      {"KTYPE", storageType(keys.dtype).str()},
+      {"VTYPE", storageType(values.dtype).str()},
+      {"LOAD_V", contiguous ? kLoadVContiguous.str() : kLoadVStrided.str()},
+      {"DIM", contiguous ? "lane * kDimsPerLane + e" : "lane + 32 * e"},
+  };
+  KernelSource source;
+  source.body = fillTemplate(kTemplate, vars);
+  source.geometry = affineGeometry(static_cast<int32_t>(32 * warps),
+                                   AffineTerm::rows(RowSpace::kTokens),
+                                   AffineTerm{0, 0, 0, 0, *kvHeads, 1});
+  return source;
+}
+
+} // namespace mlir::lfm::cuda

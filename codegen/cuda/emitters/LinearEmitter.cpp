@@ -1,0 +1,298 @@
+//===- LinearEmitter.cpp - linear: GEMV with prologue and epilogue --------===//
+//
+// linear [x(rows,K), W(N,K), (norm_w), (residual)] -> [y(rows,N')] becomes a
+// weight-streaming GEMV kernel: batch-1 (and small-batch) decode is bound by
+// reading W once, so the kernel is organized around W's rows.
+//
+//   - A block is 8 warps. Each warp owns kColsPerWarp output columns (for
+//     SwiGLU, column j is the pair W1 row j / W3 row j, both dotted by the
+//     same warp) and walks their weight rows with 128-bit loads: lane l
+//     reads elements [8*l, 8*l+8) of every 256-element step (bf16/f16; f32
+//     rows take two 128-bit loads per step).
+//   - The block handles up to kRowsPerBlock rows of x (8), so a step of up to
+//     8 rows reads every weight byte once; more rows add grid rows that hit
+//     the same weight slice in L2. x is read straight from global memory
+//     (it is small and every warp of the block reads the same chunks, so it
+//     is served by L1).
+//   - The rms_norm prologue computes each row's 1/rms once per block (one
+//     warp per row) into shared memory and applies x * inv_rms * norm_w while
+//     loading x, in the CPU reference's order.
+//   - Lanes accumulate in f32 and combine with a butterfly warp sum; the
+//     epilogue (residual add or silu(W1 x) * (W3 x)) runs on the sums.
+//
+// Grid: x = ceil(N' / (8 * kColsPerWarp)), y = ceil(rows / 8), rows being T
+// or R (the row space of x).
+//
+// Long prefill chunks run the same kernel (each 8-row block re-reads its
+// weight slice from L2). A tiled tensor-core GEMM for them needs a launch
+// geometry of its own (wider tiles than the GEMV grid allows), i.e. a kernel
+// variant picked per step by row count: later work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/EmitterSupport.h"
+#include "codegen/cuda/emitters/Emitters.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace ::lfm;
+
+namespace mlir::lfm::cuda {
+namespace {
+
+enum Epilogue : int64_t { kNone = 0, kResidual = 1, kSwiGlu = 2 };
+
+constexpr int64_t kWarps = 8;
+constexpr int64_t kRowsPerBlock = 8;
+// Blocks wanted before giving each warp two columns: enough to cover an
+// H100/H200's 132 SMs twice, so narrow projections still fill the GPU.
+constexpr int64_t kMinBlocksForTwoColumns = 264;
+
+// The kernel text. ${...} are filled by emitLinear; the prologue and
+// epilogue pieces are spliced in as ${NORM_SETUP}, ${NORM_APPLY} and
+// ${EPILOGUE}.
+constexpr llvm::StringLiteral kLinearTemplate =
+    R"(// linear: y(rows x ${NOUT}) = ${WHAT}
+// GEMV form: 8 warps per block, ${CPW} output column(s) per warp, up to
+// ${RPB} rows of x per block, each lane streams ${VEC}-element chunks of the
+// weight rows (128-bit loads) and accumulates in f32.
+extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
+  constexpr int kK = ${K};  // reduction width (columns of x and W)
+  constexpr int kOut = ${NOUT};  // output columns
+  constexpr int kVec = ${VEC};  // elements per lane per step
+  constexpr int kStep = 32 * kVec;  // elements per warp per step
+  constexpr int kColsPerWarp = ${CPW};
+  constexpr int kGates = ${GATES};  // weight rows per output column
+  constexpr int kRows = ${RPB};  // rows of x per block
+${BIND}
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int row0 = blockIdx.y * kRows;
+  const int rows = min(kRows, ${ROWS} - row0);
+  const int col0 = (blockIdx.x * ${WARPS} + warp) * kColsPerWarp;
+${NORM_SETUP}
+  // Weight row of gate g for output column c: W1 rows first, then W3 rows.
+  const ${WTYPE} *wrow[kColsPerWarp][kGates];
+  bool col_ok[kColsPerWarp];
+#pragma unroll
+  for (int c = 0; c < kColsPerWarp; ++c) {
+    col_ok[c] = col0 + c < kOut;
+#pragma unroll
+    for (int g = 0; g < kGates; ++g)
+      wrow[c][g] = w + (long long)(g * kOut + (col_ok[c] ? col0 + c : 0)) * kK;
+  }
+
+  float acc[kColsPerWarp][kGates][kRows];
+#pragma unroll
+  for (int c = 0; c < kColsPerWarp; ++c)
+#pragma unroll
+    for (int g = 0; g < kGates; ++g)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) acc[c][g][r] = 0.0f;
+
+#pragma unroll 4
+  for (int k = lane * kVec; k < kK; k += kStep) {
+    float wv[kColsPerWarp][kGates][kVec];
+#pragma unroll
+    for (int c = 0; c < kColsPerWarp; ++c)
+#pragma unroll
+      for (int g = 0; g < kGates; ++g) {
+        if (col_ok[c]) {
+          lfm_load_n<kVec>(wrow[c][g] + k, wv[c][g]);
+        } else {
+#pragma unroll
+          for (int i = 0; i < kVec; ++i) wv[c][g][i] = 0.0f;
+        }
+      }
+${NORM_LOAD}
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (r < rows) {
+        float xv[kVec];
+        lfm_load_n<kVec>(x + (long long)(row0 + r) * kK + k, xv);
+${NORM_APPLY}
+#pragma unroll
+        for (int c = 0; c < kColsPerWarp; ++c)
+#pragma unroll
+          for (int g = 0; g < kGates; ++g)
+#pragma unroll
+            for (int i = 0; i < kVec; ++i) acc[c][g][r] += wv[c][g][i] * xv[i];
+      }
+    }
+  }
+
+  // Butterfly sums leave every lane with every total (rows < `rows` only: the
+  // condition is uniform over the warp); lane r stores row r.
+#pragma unroll
+  for (int c = 0; c < kColsPerWarp; ++c)
+#pragma unroll
+    for (int g = 0; g < kGates; ++g)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        if (r < rows) acc[c][g][r] = lfm_warp_sum(acc[c][g][r]);
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    if (lane != r || r >= rows) continue;
+    const long long row = row0 + r;
+#pragma unroll
+    for (int c = 0; c < kColsPerWarp; ++c) {
+      if (!col_ok[c]) continue;
+      const int col = col0 + c;
+${EPILOGUE}
+      lfm_from_float(y[row * kOut + col], out);
+    }
+  }
+}
+)";
+
+// Per-row 1/rms into shared memory: one warp per row, before the main loop.
+constexpr llvm::StringLiteral kNormSetup = R"(
+  // rms_norm prologue: 1/rms of each of the block's rows, one warp per row.
+  __shared__ float inv_rms[kRows];
+  for (int r = warp; r < kRows; r += ${WARPS}) {
+    float sum_sq = 0.0f;
+    if (r < rows) {
+      for (int k = lane * kVec; k < kK; k += kStep) {
+        float xv[kVec];
+        lfm_load_n<kVec>(x + (long long)(row0 + r) * kK + k, xv);
+#pragma unroll
+        for (int i = 0; i < kVec; ++i) sum_sq += xv[i] * xv[i];
+      }
+    }
+    sum_sq = lfm_warp_sum(sum_sq);
+    if (lane == 0) inv_rms[r] = lfm_rms_scale(sum_sq, (float)kK, ${EPS});
+  }
+  __syncthreads();
+)";
+
+constexpr llvm::StringLiteral kNormLoad = R"(    float nw[kVec];
+    lfm_load_n<kVec>(norm_w + k, nw);)";
+
+constexpr llvm::StringLiteral kNormApply = R"(#pragma unroll
+        for (int i = 0; i < kVec; ++i) xv[i] = xv[i] * inv_rms[r] * nw[i];)";
+
+std::string epilogueText(int64_t epilogue) {
+  switch (epilogue) {
+  case kResidual:
+    return "      const float out = acc[c][0][r] + "
+           "lfm_to_float(residual[row * kOut + col]);";
+  case kSwiGlu:
+    return "      // SwiGLU: silu(x . W1[col]) * (x . W3[col]).\n"
+           "      const float out = lfm_silu(acc[c][0][r]) * acc[c][1][r];";
+  default:
+    return "      const float out = acc[c][0][r];";
+  }
+}
+
+} // namespace
+
+llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
+  const Launch &launch = ctx.launch;
+  auto intOr = [&](const char *name, int64_t fallback) {
+    auto it = launch.ints.find(name);
+    return it == launch.ints.end() ? fallback : it->second;
+  };
+  const int64_t prologueNorm = intOr("prologue_norm", 0);
+  const int64_t epilogue = intOr("epilogue", kNone);
+  if (prologueNorm != 0 && prologueNorm != 1)
+    return emitError(ctx, "prologue_norm must be 0 or 1");
+  if (epilogue < kNone || epilogue > kSwiGlu)
+    return emitError(ctx, "epilogue must be 0, 1 or 2");
+  const size_t numOperands =
+      2 + (prologueNorm ? 1 : 0) + (epilogue == kResidual ? 1 : 0);
+  if (llvm::Error err = expectArity(ctx, numOperands, 1))
+    return std::move(err);
+
+  BufferDesc x = describeBuffer(ctx.plan, launch.operands[0]);
+  BufferDesc w = describeBuffer(ctx.plan, launch.operands[1]);
+  BufferDesc y = describeBuffer(ctx.plan, launch.results[0]);
+  if (w.ref.kind != BufferRef::kWeight ||
+      ctx.plan.weights[w.ref.index].shape.size() != 2)
+    return emitError(ctx, "operand 1 must be a 2-D weight");
+  const int64_t k = w.width;
+  const int64_t nRows = ctx.plan.weights[w.ref.index].shape[0];
+  if (k <= 0 || nRows <= 0)
+    return emitError(ctx, "the weight " + w.name + " is empty");
+  if (x.width != k)
+    return emitError(ctx, llvm::formatv("the input is {0} wide, the weight {1}",
+                                        x.width, k));
+  const int64_t gates = epilogue == kSwiGlu ? 2 : 1;
+  if (nRows % gates != 0)
+    return emitError(ctx, "a SwiGLU weight needs an even row count (W1|W3)");
+  const int64_t nOut = nRows / gates;
+  if (y.width != nOut)
+    return emitError(ctx, llvm::formatv("the result is {0} wide, expected {1}",
+                                        y.width, nOut));
+  if (y.rows != x.rows)
+    return emitError(ctx, "the input and the result have different row spaces");
+
+  std::string bind =
+      bindBuffer("x", x, 0, false) + bindBuffer("w", w, 1, false);
+  int next = 2;
+  double eps = 0.0;
+  if (prologueNorm) {
+    llvm::Expected<double> epsAttr = floatAttr(ctx, "eps");
+    if (!epsAttr)
+      return epsAttr.takeError();
+    eps = *epsAttr;
+    BufferDesc normW = describeBuffer(ctx.plan, launch.operands[next]);
+    if (normW.width != k)
+      return emitError(ctx, "the norm weight must have one value per column");
+    bind += bindBuffer("norm_w", normW, next++, false);
+  }
+  if (epilogue == kResidual) {
+    BufferDesc residual = describeBuffer(ctx.plan, launch.operands[next]);
+    if (residual.width != nOut)
+      return emitError(ctx, "the residual must have the result's width");
+    bind += bindBuffer("residual", residual, next++, false);
+  }
+  bind += bindBuffer("y", y, next, true);
+
+  // 128-bit weight loads need K (hence every row start) to be a multiple of
+  // the chunk; the prelude falls back to narrower loads otherwise.
+  const int64_t vec = chooseChunk({k});
+  const int64_t oneColumnBlocks = llvm::divideCeil(nOut, kWarps);
+  const int64_t colsPerWarp =
+      oneColumnBlocks >= 2 * kMinBlocksForTwoColumns && gates == 1 ? 2 : 1;
+  const int64_t colsPerBlock = kWarps * colsPerWarp;
+
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"ENTRY", ctx.entryPoint},
+      {"K", std::to_string(k)},
+      {"NOUT", std::to_string(nOut)},
+      {"VEC", std::to_string(vec)},
+      {"CPW", std::to_string(colsPerWarp)},
+      {"GATES", std::to_string(gates)},
+      {"RPB", std::to_string(kRowsPerBlock)},
+      {"WARPS", std::to_string(kWarps)},
+      {"ROWS", rowCountExpr(x.rows).str()},
+      {"WTYPE", storageType(w.dtype).str()},
+      {"BIND", bind},
+      {"EPS", floatLiteral(eps)},
+  };
+  std::string what = "x . W^T";
+  if (prologueNorm)
+    what = "rms_norm(x) . W^T";
+  if (epilogue == kResidual)
+    what += " + residual";
+  if (epilogue == kSwiGlu)
+    what = "silu(" + what + "[:, :N']) * (" + what + "[:, N':])";
+  vars.emplace_back("WHAT", what);
+  vars.emplace_back("NORM_SETUP",
+                    prologueNorm ? fillTemplate(kNormSetup, vars) : "");
+  vars.emplace_back("NORM_LOAD", prologueNorm ? kNormLoad.str() : "");
+  vars.emplace_back("NORM_APPLY", prologueNorm ? kNormApply.str() : "");
+  vars.emplace_back("EPILOGUE", epilogueText(epilogue));
+
+  KernelSource source;
+  source.body = fillTemplate(kLinearTemplate, vars);
+  source.geometry = affineGeometry(
+      static_cast<int32_t>(32 * kWarps),
+      AffineTerm{0, 0, 0, 0,
+                 static_cast<int64_t>(llvm::divideCeil(nOut, colsPerBlock)), 1},
+      AffineTerm::rows(x.rows, kRowsPerBlock));
+  return source;
+}
+
+} // namespace mlir::lfm::cuda

@@ -1,0 +1,195 @@
+//===- QkNormRopeCacheEmitter.cpp - per-head norm, RoPE, KV-cache write ---===//
+//
+// qk_norm_rope_cache [qkv(T,(h+2kvh)*d), q_norm_w(d), k_norm_w(d), key_cache,
+// value_cache, row_offsets, slots, start_pos] -> [q(T,h*d)].
+//
+// One block per token; its 4 warps take the token's h + 2*kvh heads in turn
+// (q heads, then k heads, then v heads). A lane holds the rotation pairs
+// (j, j + d/2) for j = lane, lane + 32, ..., so the NeoX rotate-half needs no
+// exchange between lanes: q and k heads get rms_norm (a warp sum of squares,
+// x * inv_rms * w in the CPU reference's order) and RoPE at the token's
+// position; q heads go to the output, k and v heads to row `position` of the
+// slot's caches. The RoPE inverse frequencies are a table computed on the
+// host in double, like the CPU device's angles.
+//
+// Grid: x = T.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/EmitterSupport.h"
+#include "codegen/cuda/emitters/Emitters.h"
+#include "codegen/cuda/emitters/SequenceInputs.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace ::lfm;
+
+namespace mlir::lfm::cuda {
+namespace {
+
+constexpr int64_t kWarps = 4;
+
+constexpr llvm::StringLiteral kTemplate = R"(${TABLE}
+// qk_norm_rope_cache: per-head rms_norm of q and k (eps ${EPS}), NeoX RoPE,
+// k and v into the KV cache at the token's position, q to the output.
+// One block per token, one warp per head, lane = rotation pairs (j, j + d/2).
+extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
+  constexpr int kHeads = ${HEADS};
+  constexpr int kKvHeads = ${KV_HEADS};
+  constexpr int kHeadDim = ${D};
+  constexpr int kHalf = kHeadDim / 2;
+  constexpr int kPairsPerLane = ${PPL};  // ceil(kHalf / 32)
+  constexpr int kQkvWidth = (kHeads + 2 * kKvHeads) * kHeadDim;
+  constexpr int kQWidth = kHeads * kHeadDim;
+  constexpr int kKvWidth = kKvHeads * kHeadDim;
+${BIND}
+  const int t = blockIdx.x;
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int seq = lfm_seq_of_token(row_offsets, args.num_seqs, t);
+  const int pos = start_pos[seq] + t - row_offsets[seq];
+  if (pos >= args.max_seq_len) return;  // the runtime rejects cache overflow
+  const long long cache_row = lfm_state_row(slots[seq], args.max_seq_len, pos);
+
+  // This lane's rotation angles, shared by every q and k head of the token.
+  float cos_a[kPairsPerLane], sin_a[kPairsPerLane];
+#pragma unroll
+  for (int m = 0; m < kPairsPerLane; ++m) {
+    const int j = lane + 32 * m;
+    cos_a[m] = 1.0f;
+    sin_a[m] = 0.0f;
+    if (j < kHalf) lfm_rope_cos_sin(pos, ${ENTRY}_inv_freq[j], &cos_a[m], &sin_a[m]);
+  }
+
+  for (int head = warp; head < kHeads + 2 * kKvHeads; head += ${WARPS}) {
+    const ${QKVTYPE} *src = qkv + (long long)t * kQkvWidth + head * kHeadDim;
+    float a[kPairsPerLane], b[kPairsPerLane];  // elements j and j + d/2
+    float sum_sq = 0.0f;
+#pragma unroll
+    for (int m = 0; m < kPairsPerLane; ++m) {
+      const int j = lane + 32 * m;
+      a[m] = j < kHalf ? lfm_to_float(src[j]) : 0.0f;
+      b[m] = j < kHalf ? lfm_to_float(src[j + kHalf]) : 0.0f;
+      sum_sq += a[m] * a[m] + b[m] * b[m];
+    }
+    if (head < kHeads + kKvHeads) {
+      // q or k head: rms_norm with its weight, then rotate.
+      const bool is_q = head < kHeads;
+      const float inv_rms = lfm_rms_scale(lfm_warp_sum(sum_sq), (float)kHeadDim, ${EPS});
+#pragma unroll
+      for (int m = 0; m < kPairsPerLane; ++m) {
+        const int j = lane + 32 * m;
+        if (j >= kHalf) continue;
+        const float wa = lfm_to_float(is_q ? q_norm_w[j] : k_norm_w[j]);
+        const float wb = lfm_to_float(is_q ? q_norm_w[j + kHalf] : k_norm_w[j + kHalf]);
+        const float na = a[m] * inv_rms * wa;
+        const float nb = b[m] * inv_rms * wb;
+        a[m] = na * cos_a[m] - nb * sin_a[m];
+        b[m] = nb * cos_a[m] + na * sin_a[m];
+      }
+    }
+    // Where the head goes: the output (q), or the slot's K or V row.
+    if (head < kHeads) {
+      ${QTYPE} *dst = q_out + (long long)t * kQWidth + head * kHeadDim;
+${STORE}
+    } else if (head < kHeads + kKvHeads) {
+      ${KTYPE} *dst = key_cache + cache_row * kKvWidth + (head - kHeads) * kHeadDim;
+${STORE}
+    } else {
+      ${VTYPE} *dst = value_cache + cache_row * kKvWidth + (head - kHeads - kKvHeads) * kHeadDim;
+${STORE}
+    }
+  }
+}
+)";
+
+constexpr llvm::StringLiteral kStore = R"(#pragma unroll
+      for (int m = 0; m < kPairsPerLane; ++m) {
+        const int j = lane + 32 * m;
+        if (j >= kHalf) continue;
+        lfm_from_float(dst[j], a[m]);
+        lfm_from_float(dst[j + kHalf], b[m]);
+      })";
+
+} // namespace
+
+llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx) {
+  if (llvm::Error err = expectArity(ctx, 8, 1))
+    return std::move(err);
+  llvm::Expected<int64_t> heads = intAttr(ctx, "heads");
+  if (!heads)
+    return heads.takeError();
+  llvm::Expected<int64_t> kvHeads = intAttr(ctx, "kv_heads");
+  if (!kvHeads)
+    return kvHeads.takeError();
+  llvm::Expected<int64_t> headDim = intAttr(ctx, "head_dim");
+  if (!headDim)
+    return headDim.takeError();
+  llvm::Expected<double> eps = floatAttr(ctx, "eps");
+  if (!eps)
+    return eps.takeError();
+  llvm::Expected<double> theta = floatAttr(ctx, "theta");
+  if (!theta)
+    return theta.takeError();
+  const int64_t d = *headDim;
+  if (*heads <= 0 || *kvHeads <= 0 || d <= 0 || d % 2 != 0)
+    return emitError(ctx, "heads and kv_heads must be positive and head_dim "
+                          "positive and even");
+  if (!(*theta > 0))
+    return emitError(ctx, "theta must be positive");
+
+  const Launch &launch = ctx.launch;
+  BufferDesc qkv = describeBuffer(ctx.plan, launch.operands[0]);
+  BufferDesc qNorm = describeBuffer(ctx.plan, launch.operands[1]);
+  BufferDesc kNorm = describeBuffer(ctx.plan, launch.operands[2]);
+  BufferDesc keys = describeBuffer(ctx.plan, launch.operands[3]);
+  BufferDesc values = describeBuffer(ctx.plan, launch.operands[4]);
+  BufferDesc q = describeBuffer(ctx.plan, launch.results[0]);
+  if (qkv.rows != RowSpace::kTokens || q.rows != RowSpace::kTokens)
+    return emitError(ctx, "input and result must have token rows");
+  if (qkv.width != (*heads + 2 * *kvHeads) * d || q.width != *heads * d)
+    return emitError(ctx, "the qkv input or the result has the wrong width");
+  if (qNorm.width != d || kNorm.width != d)
+    return emitError(ctx, "the norm weights must have head_dim values");
+  if (keys.ref.kind != BufferRef::kKeyCache ||
+      values.ref.kind != BufferRef::kValueCache || keys.width != *kvHeads * d ||
+      values.width != *kvHeads * d)
+    return emitError(ctx,
+                     "operands 3 and 4 must be the layer's K and V caches");
+
+  std::string bind = bindBuffer("qkv", qkv, 0, false) +
+                     bindBuffer("q_norm_w", qNorm, 1, false) +
+                     bindBuffer("k_norm_w", kNorm, 2, false) +
+                     bindBuffer("key_cache", keys, 3, true) +
+                     bindBuffer("value_cache", values, 4, true);
+  llvm::Expected<std::string> sequenceInputs = bindSequenceInputs(ctx, 5);
+  if (!sequenceInputs)
+    return sequenceInputs.takeError();
+  bind += *sequenceInputs;
+  bind += bindBuffer("q_out", q, 8, true);
+
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"TABLE", ropeFrequencyTable(ctx.entryPoint + "_inv_freq", d, *theta)},
+      {"ENTRY", ctx.entryPoint},
+      {"HEADS", std::to_string(*heads)},
+      {"KV_HEADS", std::to_string(*kvHeads)},
+      {"D", std::to_string(d)},
+      {"PPL", std::to_string(llvm::divideCeil(d / 2, 32))},
+      {"EPS", floatLiteral(*eps)},
+      {"WARPS", std::to_string(kWarps)},
+      {"BIND", bind},
+      {"QKVTYPE", storageType(qkv.dtype).str()},
+      {"QTYPE", storageType(q.dtype).str()},
+      {"KTYPE", storageType(keys.dtype).str()},
+      {"VTYPE", storageType(values.dtype).str()},
+      {"STORE", kStore.str()},
+  };
+  KernelSource source;
+  source.body = fillTemplate(kTemplate, vars);
+  source.geometry = affineGeometry(static_cast<int32_t>(32 * kWarps),
+                                   AffineTerm::rows(RowSpace::kTokens));
+  return source;
+}
+
+} // namespace mlir::lfm::cuda

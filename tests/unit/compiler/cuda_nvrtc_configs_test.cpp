@@ -1,0 +1,138 @@
+// Every kernel of every released LFM2 config (tests/data/configs) and every
+// golden checkpoint (tests/data/golden), from the fused and the unfused
+// pipeline, compiles with NVRTC for sm_80 and sm_90 and makes a valid
+// artifact kernel table. Needs NVRTC (not a GPU); skips with a message
+// without it. Binaries are cached in the build tree, so reruns are fast.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "codegen/PlanBuilder.h"
+#include "codegen/cuda/CudaPrinter.h"
+#include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/Nvrtc.h"
+#include "ir/LfmDialect.h"
+#include "lfm/Artifact.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "models/Lfm2Config.h"
+#include "models/Lfm2Importer.h"
+#include "passes/Passes.h"
+#include "llvm/Support/Error.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using mlir::lfm::cuda::CompileOptions;
+using mlir::lfm::cuda::CompileStats;
+
+// The plan lfm-compile builds for `path` (a config.json or a checkpoint).
+std::optional<lfm::Plan> buildPlan(const std::string &path, bool fusion) {
+  absl::StatusOr<lfm::ModelConfig> config = lfm::models::loadLfm2Config(path);
+  EXPECT_TRUE(config.ok()) << config.status();
+  if (!config.ok())
+    return std::nullopt;
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::lfm::LfmDialect, mlir::func::FuncDialect>();
+  mlir::Builder b(&context);
+  lfm::DType dtype = config->torch_dtype == "bfloat16" ? lfm::DType::kBF16
+                     : config->torch_dtype == "float16" ? lfm::DType::kF16
+                                                         : lfm::DType::kF32;
+  mlir::Type element = dtype == lfm::DType::kBF16  ? mlir::Type(b.getBF16Type())
+                       : dtype == lfm::DType::kF16 ? mlir::Type(b.getF16Type())
+                                                   : mlir::Type(b.getF32Type());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::lfm::importLfm2(context, *config, element);
+  EXPECT_TRUE(module);
+  if (!module)
+    return std::nullopt;
+  mlir::PassManager pm(&context);
+  mlir::lfm::buildDefaultPipeline(pm, {fusion});
+  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
+  mlir::FailureOr<lfm::Plan> plan = mlir::lfm::buildPlan(*module, *config);
+  EXPECT_TRUE(mlir::succeeded(plan));
+  if (mlir::failed(plan))
+    return std::nullopt;
+  plan->dtype = dtype;
+  return std::move(*plan);
+}
+
+std::vector<std::string> modelPaths() {
+  std::vector<std::string> paths;
+  for (const char *dir : {"configs", "golden"})
+    for (const fs::directory_entry &e : fs::directory_iterator(fs::path(LFM_TEST_DATA_DIR) / dir))
+      paths.push_back(e.path().string());
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+class NvrtcConfigs : public ::testing::TestWithParam<bool> {};
+
+TEST_P(NvrtcConfigs, EveryKernelCompilesForSm80AndSm90) {
+  if (llvm::Error error = mlir::lfm::cuda::checkNvrtcAvailable()) {
+    GTEST_SKIP() << "NVRTC is not available, kernels not compiled: "
+                 << llvm::toString(std::move(error));
+  }
+  const bool fusion = GetParam();
+  CompileOptions options;
+  options.targets = {*mlir::lfm::cuda::parseCompileTarget("sm_80"),
+                     *mlir::lfm::cuda::parseCompileTarget("sm_90")};
+  options.cacheDir = LFM_BINARY_DIR "/lfm-cache";
+  for (const std::string &path : modelPaths()) {
+    SCOPED_TRACE(path);
+    std::optional<lfm::Plan> plan = buildPlan(path, fusion);
+    ASSERT_TRUE(plan);
+    llvm::Expected<std::vector<lfm::KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(*plan);
+    ASSERT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
+    // Layers share kernels: a model needs about one layer's worth.
+    EXPECT_LE(kernels->size(), 30u);
+    for (const lfm::Launch &launch : plan->launches)
+      EXPECT_GE(launch.kernel, 0) << launch.op;
+
+    auto start = std::chrono::steady_clock::now();
+    llvm::Expected<CompileStats> stats = mlir::lfm::cuda::compileKernels(*kernels, options);
+    ASSERT_TRUE(static_cast<bool>(stats)) << llvm::toString(stats.takeError());
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ info     ] %s (%s): %zu kernels for %zu launches, %u compiled, %u cached, "
+                "%.2f s\n",
+                fs::path(path).filename().c_str(), fusion ? "fused" : "unfused",
+                kernels->size(), plan->launches.size(), stats->compiled, stats->cached, seconds);
+    // --emit cuda prints one translation unit: the prelude once, then every
+    // kernel. It compiles as a whole too.
+    if (path == modelPaths().front()) {
+      std::string all;
+      llvm::raw_string_ostream os(all);
+      mlir::lfm::cuda::printCudaSource(*plan, *kernels, os);
+      llvm::Expected<std::vector<uint8_t>> binary = mlir::lfm::cuda::compileSource(
+          "all_kernels", all, *mlir::lfm::cuda::parseCompileTarget("compute_90"));
+      EXPECT_TRUE(static_cast<bool>(binary)) << llvm::toString(binary.takeError());
+    }
+    for (const lfm::KernelInfo &kernel : *kernels) {
+      ASSERT_EQ(kernel.binaries.size(), 2u) << kernel.name;
+      EXPECT_EQ(kernel.binaries[0].target, "sm_80");
+      EXPECT_EQ(kernel.binaries[1].target, "sm_90");
+      EXPECT_EQ(kernel.binaries[1].kind, lfm::KernelBinary::Kind::kCubin);
+      // An ELF image.
+      ASSERT_GE(kernel.binaries[1].data.size(), 4u);
+      EXPECT_EQ(kernel.binaries[1].data[0], 0x7f);
+      EXPECT_EQ(kernel.binaries[1].data[1], 'E');
+    }
+    lfm::Artifact artifact;
+    artifact.plan = std::move(*plan);
+    artifact.kernels = std::move(*kernels);
+    absl::Status verified = lfm::verifyArtifact(artifact);
+    EXPECT_TRUE(verified.ok()) << verified;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Pipelines, NvrtcConfigs, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool> &info) {
+                           return info.param ? "Fused" : "Unfused";
+                         });
+
+}  // namespace
