@@ -1,33 +1,18 @@
-// The CPU device: host buffers for everything, a thread pool, and a loop that
-// binds each launch's buffers and calls its reference kernel.
+// The CPU device: host buffers for everything (HostPlanMemory), a thread
+// pool, and a loop that binds each launch's buffers and calls its reference
+// kernel.
 #include "CpuDevice.h"
 
 #include <cstring>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "lfm/PlanLayout.h"
 #include "CpuOps.h"
-#include "HostBuffer.h"
+#include "HostPlanMemory.h"
 #include "lfm/StatusMacros.h"
 #include "ThreadPool.h"
 
 namespace lfm::cpu {
 namespace {
-
-class CpuState final : public DeviceState {
- public:
-  CpuState(const StateShape &shape, const void *owner_device, uint64_t plan_generation)
-      : DeviceState(shape), owner(owner_device), generation(plan_generation) {}
-
-  // Which device and which load of it made this state: states do not move
-  // between devices or survive a new plan.
-  const void *owner;
-  uint64_t generation;
-  std::vector<HostBuffer> conv;    // per Plan::conv_states entry
-  std::vector<HostBuffer> keys;    // per Plan::kv_caches entry
-  std::vector<HostBuffer> values;  // per Plan::kv_caches entry
-};
 
 // A launch with its kernel and the static views of its buffers.
 struct BoundLaunch {
@@ -38,258 +23,70 @@ struct BoundLaunch {
 
 class CpuDevice final : public Device {
  public:
-  explicit CpuDevice(int threads) : pool_(threads) {}
+  explicit CpuDevice(int threads) : pool_(threads), memory_("cpu device") {}
 
   std::string name() const override { return "cpu"; }
   absl::Status load(const Plan &plan, HostWeights weights) override;
-  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override;
+  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
+    return memory_.allocateState(shape);
+  }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
   absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
-                                                const DeviceState *state) override;
+                                                const DeviceState *state) override {
+    return memory_.readBuffer(ref, rows, state);
+  }
   absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
-                           std::span<const float> values) override;
+                           std::span<const float> values) override {
+    return memory_.writeBuffer(ref, rows, state, values);
+  }
 
  private:
-  // The view of `ref` without memory or a row count: what kernels check.
-  Tensor describe(BufferRef ref) const;
-  // Points `t` at its memory for a step of `tokens` T and `logit_rows` R.
-  void bind(Tensor &t, const StepInputs *inputs, int64_t tokens, int64_t logit_rows,
-            const CpuState *state) const;
-  absl::StatusOr<const CpuState *> ownState(const DeviceState *state) const;
-  // A whole buffer as a view with memory, for readBuffer / writeBuffer.
-  absl::StatusOr<Tensor> accessView(BufferRef ref, int64_t rows, const DeviceState *state) const;
+  absl::Status bindLaunches();
 
   ThreadPool pool_;
-  uint64_t generation_ = 0;
-  bool loaded_ = false;
-  Plan plan_;
-  PlanLayout layout_;
-  HostWeights weights_;
-  std::vector<HostBuffer> regions_;
-  HostBuffer logits_;
-  bool writes_logits_ = false;
+  HostPlanMemory memory_;
   std::vector<BoundLaunch> launches_;
-  std::vector<HostBuffer> scratch_;  // per result position, for results in an operand's region
 };
 
-Tensor CpuDevice::describe(BufferRef ref) const {
-  static constexpr const char *kInputs[] = {"tokens", "row_offsets", "slots", "start_pos",
-                                            "logit_rows"};
-  Tensor t;
-  t.ref = ref;
-  switch (ref.kind) {
-    case BufferRef::kInput:
-      t.dtype = DType::kI32;
-      t.width = 1;
-      t.name = absl::StrCat("step input ", kInputs[ref.index]);
-      break;
-    case BufferRef::kWeight: {
-      const WeightSpec &w = plan_.weights[ref.index];
-      t.dtype = w.dtype;
-      t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;
-      int64_t elements = weightElements(w);
-      t.width = t.rows > 0 ? elements / t.rows : 0;
-      t.name = absl::StrCat("weight ", ref.index, " (", w.name, ")");
-      break;
-    }
-    case BufferRef::kActivation: {
-      const ActivationSpec &a = plan_.activations[ref.index];
-      t.dtype = a.dtype;
-      t.space = a.rows;
-      t.width = a.width;
-      t.name = absl::StrCat("activation ", ref.index, " (", a.name, ")");
-      break;
-    }
-    case BufferRef::kConvState: {
-      const ConvStateSpec &c = plan_.conv_states[ref.index];
-      t.dtype = c.dtype;
-      t.width = c.hidden;
-      t.rows_per_slot = c.kernel - 1;
-      t.name = absl::StrCat("conv state ", ref.index, " (layer ", c.layer, ")");
-      break;
-    }
-    case BufferRef::kKeyCache:
-    case BufferRef::kValueCache: {
-      const KvCacheSpec &k = plan_.kv_caches[ref.index];
-      t.dtype = k.dtype;
-      t.width = k.kv_heads * k.head_dim;
-      t.name = absl::StrCat(ref.kind == BufferRef::kKeyCache ? "key" : "value", " cache ",
-                            ref.index, " (layer ", k.layer, ")");
-      break;
-    }
-    case BufferRef::kLogits:
-      t.dtype = DType::kF32;
-      t.space = layout_.logits_rows;
-      t.width = plan_.config.vocab_size;
-      t.name = "the logits";
-      break;
-  }
-  return t;
-}
-
-void CpuDevice::bind(Tensor &t, const StepInputs *inputs, int64_t tokens, int64_t logit_rows,
-                     const CpuState *state) const {
-  const int64_t space_rows = t.space == RowSpace::kTokens ? tokens : logit_rows;
-  switch (t.ref.kind) {
-    case BufferRef::kInput: {
-      std::span<const int32_t> v;
-      switch (static_cast<InputId>(t.ref.index)) {
-        case InputId::kTokens: v = inputs->tokens; break;
-        case InputId::kRowOffsets: v = inputs->row_offsets; break;
-        case InputId::kSlots: v = inputs->slots; break;
-        case InputId::kStartPos: v = inputs->start_pos; break;
-        case InputId::kLogitRows: v = inputs->logit_rows; break;
-      }
-      // Kernels never write inputs (only activations and logits are results).
-      t.data = reinterpret_cast<uint8_t *>(const_cast<int32_t *>(v.data()));
-      t.rows = static_cast<int64_t>(v.size());
-      break;
-    }
-    case BufferRef::kWeight:
-      t.data = const_cast<uint8_t *>(weights_.buffers[t.ref.index].data());
-      break;
-    case BufferRef::kActivation:
-      t.data = regions_[plan_.activations[t.ref.index].region].data();
-      t.rows = space_rows;
-      break;
-    case BufferRef::kConvState:
-      t.data = state->conv[t.ref.index].data();
-      t.rows = state->shape().slots * t.rows_per_slot;
-      break;
-    case BufferRef::kKeyCache:
-    case BufferRef::kValueCache:
-      t.data = (t.ref.kind == BufferRef::kKeyCache ? state->keys : state->values)[t.ref.index]
-                   .data();
-      t.rows_per_slot = state->shape().max_seq_len;
-      t.rows = state->shape().slots * t.rows_per_slot;
-      break;
-    case BufferRef::kLogits:
-      t.data = logits_.data();
-      t.rows = space_rows;
-      break;
-  }
-}
-
 absl::Status CpuDevice::load(const Plan &plan, HostWeights weights) {
-  loaded_ = false;
-  ++generation_;
-  LFM_ASSIGN_OR_RETURN(PlanLayout layout, layoutPlan(plan));
-  if (weights.buffers.size() != plan.weights.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("cpu device: the plan has ",
-                                                   plan.weights.size(), " weights, got ",
-                                                   weights.buffers.size()));
-  }
-  for (size_t i = 0; i < plan.weights.size(); ++i) {
-    if (static_cast<int64_t>(weights.buffers[i].size()) != layout.weight_bytes[i]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cpu device: weight ", i, " (", plan.weights[i].name, ") has ",
-          weights.buffers[i].size(), " bytes, its spec needs ", layout.weight_bytes[i]));
-    }
-  }
-  plan_ = plan;
-  layout_ = std::move(layout);
-  weights_ = std::move(weights);
   launches_.clear();
-  regions_.clear();
-  scratch_.clear();
-  writes_logits_ = false;
+  LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
+  if (absl::Status s = bindLaunches(); !s.ok()) {
+    memory_.unload();
+    return s;
+  }
+  return absl::OkStatus();
+}
 
-  std::vector<int64_t> scratch_bytes;
-  for (size_t li = 0; li < plan_.launches.size(); ++li) {
-    const Launch &launch = plan_.launches[li];
+absl::Status CpuDevice::bindLaunches() {
+  const Plan &plan = memory_.plan();
+  for (size_t li = 0; li < plan.launches.size(); ++li) {
+    const Launch &launch = plan.launches[li];
     BoundLaunch bound;
     bound.op = findCpuOp(launch.op);
     if (bound.op == nullptr) {
       return absl::UnimplementedError(absl::StrCat("launch ", li, ": op '", launch.op,
                                                    "' is not known to the cpu device"));
     }
-    for (BufferRef ref : launch.operands) bound.operands.push_back(describe(ref));
-    for (BufferRef ref : launch.results) {
-      bound.results.push_back(describe(ref));
-      writes_logits_ |= ref.kind == BufferRef::kLogits;
-    }
-    OpContext ctx{plan_, static_cast<int64_t>(li), launch, bound.operands, bound.results};
+    for (BufferRef ref : launch.operands) bound.operands.push_back(memory_.describe(ref));
+    for (BufferRef ref : launch.results) bound.results.push_back(memory_.describe(ref));
+    OpContext ctx{plan, static_cast<int64_t>(li), launch, bound.operands, bound.results};
     LFM_RETURN_IF_ERROR(bound.op->check(ctx));
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      if (!layout_.needs_scratch[li][ri]) continue;
-      if (scratch_bytes.size() <= ri) scratch_bytes.resize(ri + 1, 0);
-      int64_t region = plan_.activations[launch.results[ri].index].region;
-      scratch_bytes[ri] = std::max(scratch_bytes[ri], layout_.region_bytes[region]);
-    }
     launches_.push_back(std::move(bound));
   }
-
-  for (size_t r = 0; r < layout_.region_bytes.size(); ++r) {
-    LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(layout_.region_bytes[r],
-                                                            absl::StrCat("activation region ", r)));
-    regions_.push_back(std::move(b));
-  }
-  for (size_t i = 0; i < scratch_bytes.size(); ++i) {
-    LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(scratch_bytes[i], "scratch"));
-    scratch_.push_back(std::move(b));
-  }
-  LFM_ASSIGN_OR_RETURN(logits_, HostBuffer::allocate(layout_.logits_bytes, "logits"));
-  loaded_ = true;
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::unique_ptr<DeviceState>> CpuDevice::allocateState(const StateShape &shape) {
-  if (!loaded_) return absl::FailedPreconditionError("cpu device: no plan loaded");
-  // Slots and positions travel as i32 step inputs.
-  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  if (shape.slots < 1 || shape.slots > kMax || shape.max_seq_len < 1 ||
-      shape.max_seq_len > kMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "state pool: slots (", shape.slots, ") and max_seq_len (", shape.max_seq_len,
-        ") must be in [1, 2^31)"));
-  }
-  auto state = std::make_unique<CpuState>(shape, this, generation_);
-  for (const ConvStateSpec &c : plan_.conv_states) {
-    LFM_ASSIGN_OR_RETURN(int64_t bytes, convStateBytes(c, shape));
-    LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(
-                                           bytes, absl::StrCat("conv state of layer ", c.layer)));
-    state->conv.push_back(std::move(b));
-  }
-  for (const KvCacheSpec &k : plan_.kv_caches) {
-    LFM_ASSIGN_OR_RETURN(int64_t bytes, kvCacheBytes(k, shape));
-    for (std::vector<HostBuffer> *pool : {&state->keys, &state->values}) {
-      LFM_ASSIGN_OR_RETURN(HostBuffer b,
-                           HostBuffer::allocate(bytes, absl::StrCat("KV cache of layer ", k.layer,
-                                                                    " (", shape.slots, " slots x ",
-                                                                    shape.max_seq_len,
-                                                                    " tokens)")));
-      pool->push_back(std::move(b));
-    }
-  }
-  return std::unique_ptr<DeviceState>(std::move(state));
-}
-
-absl::StatusOr<const CpuState *> CpuDevice::ownState(const DeviceState *state) const {
-  const auto *cpu = dynamic_cast<const CpuState *>(state);
-  if (cpu == nullptr || cpu->owner != this || cpu->generation != generation_) {
-    return absl::InvalidArgumentError(
-        "cpu device: the state pool was not allocated by this device for its current plan");
-  }
-  return cpu;
 }
 
 absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
                                 std::span<float> logits) {
-  if (!loaded_) return absl::FailedPreconditionError("cpu device: no plan loaded");
-  LFM_ASSIGN_OR_RETURN(const CpuState *cpu_state, ownState(&state));
-  LFM_RETURN_IF_ERROR(validateStepInputs(plan_, cpu_state->shape(), inputs));
+  if (!memory_.loaded()) return absl::FailedPreconditionError("cpu device: no plan loaded");
+  LFM_ASSIGN_OR_RETURN(const HostState *host_state, memory_.ownState(&state));
+  const Plan &plan = memory_.plan();
+  LFM_RETURN_IF_ERROR(validateStepInputs(plan, host_state->shape(), inputs));
+  LFM_RETURN_IF_ERROR(memory_.checkLogitsOutput(inputs, logits));
   const int64_t tokens = static_cast<int64_t>(inputs.tokens.size());
   const int64_t rows = static_cast<int64_t>(inputs.logit_rows.size());
-  const int64_t vocab = plan_.config.vocab_size;
-  if (!logits.empty()) {
-    if (!writes_logits_) return absl::FailedPreconditionError("cpu device: the plan computes no logits");
-    if (static_cast<int64_t>(logits.size()) != rows * vocab) {
-      return absl::InvalidArgumentError(absl::StrCat("cpu device: the logits output holds ",
-                                                     logits.size(), " values, expected ", rows,
-                                                     " rows x ", vocab));
-    }
-  }
 
   StepContext step;
   step.inputs = inputs;
@@ -305,17 +102,18 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
     }
   }
 
+  const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
   for (size_t li = 0; li < launches_.size(); ++li) {
     const BoundLaunch &bound = launches_[li];
-    OpContext ctx{plan_, static_cast<int64_t>(li), plan_.launches[li], bound.operands,
+    OpContext ctx{plan, static_cast<int64_t>(li), plan.launches[li], bound.operands,
                   bound.results};
-    for (Tensor &t : ctx.operands) bind(t, &inputs, tokens, rows, cpu_state);
+    for (Tensor &t : ctx.operands) memory_.bind(t, &inputs, tokens, rows, host_state);
     std::vector<uint8_t *> targets;
     for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
       Tensor &t = ctx.results[ri];
-      bind(t, &inputs, tokens, rows, cpu_state);
+      memory_.bind(t, &inputs, tokens, rows, host_state);
       targets.push_back(t.data);
-      if (layout_.needs_scratch[li][ri]) t.data = scratch_[ri].data();
+      if (needs_scratch[li][ri]) t.data = memory_.aliasScratch(ri);
     }
     bound.op->run(ctx, step);
     for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
@@ -323,67 +121,7 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
       if (t.data != targets[ri]) std::memcpy(targets[ri], t.data, t.rows * t.rowBytes());
     }
   }
-
-  if (!logits.empty()) {
-    const auto *src = reinterpret_cast<const float *>(logits_.data());
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t from = layout_.logits_rows == RowSpace::kTokens ? inputs.logit_rows[r] : r;
-      std::memcpy(&logits[r * vocab], src + from * vocab, vocab * sizeof(float));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Tensor> CpuDevice::accessView(BufferRef ref, int64_t rows,
-                                             const DeviceState *state) const {
-  if (!loaded_) return absl::FailedPreconditionError("cpu device: no plan loaded");
-  int64_t limit = 0;
-  switch (ref.kind) {
-    case BufferRef::kWeight: limit = static_cast<int64_t>(plan_.weights.size()); break;
-    case BufferRef::kActivation: limit = static_cast<int64_t>(plan_.activations.size()); break;
-    case BufferRef::kConvState: limit = static_cast<int64_t>(plan_.conv_states.size()); break;
-    case BufferRef::kKeyCache:
-    case BufferRef::kValueCache: limit = static_cast<int64_t>(plan_.kv_caches.size()); break;
-    case BufferRef::kLogits: limit = 1; ref.index = 0; break;
-    default:
-      return absl::InvalidArgumentError("cpu device: step inputs and unknown kinds are not stored");
-  }
-  if (ref.index < 0 || ref.index >= limit) {
-    return absl::InvalidArgumentError(absl::StrCat("cpu device: buffer index ", ref.index,
-                                                   " out of range"));
-  }
-  const CpuState *cpu_state = nullptr;
-  if (ref.kind == BufferRef::kConvState || ref.kind == BufferRef::kKeyCache ||
-      ref.kind == BufferRef::kValueCache) {
-    LFM_ASSIGN_OR_RETURN(cpu_state, ownState(state));
-  }
-  if ((ref.kind == BufferRef::kActivation || ref.kind == BufferRef::kLogits) &&
-      (rows < 0 || rows > layout_.max_rows)) {
-    return absl::InvalidArgumentError(absl::StrCat("cpu device: ", rows,
-                                                   " rows is outside [0, ", layout_.max_rows, "]"));
-  }
-  Tensor t = describe(ref);
-  bind(t, nullptr, rows, rows, cpu_state);
-  return t;
-}
-
-absl::StatusOr<std::vector<float>> CpuDevice::readBuffer(BufferRef ref, int64_t rows,
-                                                         const DeviceState *state) {
-  LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
-  std::vector<float> values(t.rows * t.width);
-  t.load(0, 0, t.rows * t.width, values.data());
-  return values;
-}
-
-absl::Status CpuDevice::writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
-                                    std::span<const float> values) {
-  LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
-  if (static_cast<int64_t>(values.size()) != t.rows * t.width) {
-    return absl::InvalidArgumentError(absl::StrCat("cpu device: ", t.name, " holds ",
-                                                   t.rows * t.width, " values, got ",
-                                                   values.size()));
-  }
-  t.store(0, 0, t.rows * t.width, values.data());
+  memory_.copyLogits(inputs, logits);
   return absl::OkStatus();
 }
 

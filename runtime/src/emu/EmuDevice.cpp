@@ -1,0 +1,209 @@
+// The emu device: host memory as the cpu device keeps it (HostPlanMemory),
+// the kernels compiled into a host library, and a loop that binds each
+// launch's buffers into LfmKernelArgs and runs its blocks on the pool.
+#include "emu/EmuDevice.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "cpu/HostPlanMemory.h"
+#include "cpu/ThreadPool.h"
+#include "emu/EmuCompiler.h"
+#include "lfm/KernelAbi.h"
+#include "lfm/StatusMacros.h"
+
+namespace lfm::emu {
+namespace {
+
+// lfm_emu.h's LFM_EMU_MAX_DYNAMIC_SHARED: what `extern __shared__` holds.
+constexpr int64_t kMaxDynamicShared = 232448;
+
+// A launch with its kernel and the static views of its buffers.
+struct BoundLaunch {
+  const KernelInfo *kernel = nullptr;
+  EmuModule::Entry entry = nullptr;
+  std::vector<cpu::Tensor> buffers;  // operands, then results
+  size_t num_operands = 0;
+};
+
+class EmuDevice final : public Device {
+ public:
+  explicit EmuDevice(int threads) : pool_(threads), memory_("emu device") {}
+
+  std::string name() const override { return "emu"; }
+  absl::Status setKernels(std::span<const KernelInfo> kernels) override {
+    kernels_.assign(kernels.begin(), kernels.end());
+    return absl::OkStatus();
+  }
+  absl::Status load(const Plan &plan, HostWeights weights) override;
+  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
+    return memory_.allocateState(shape);
+  }
+  absl::Status execute(const StepInputs &inputs, DeviceState &state,
+                       std::span<float> logits) override;
+  absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
+                                                const DeviceState *state) override {
+    return memory_.readBuffer(ref, rows, state);
+  }
+  absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
+                           std::span<const float> values) override {
+    return memory_.writeBuffer(ref, rows, state, values);
+  }
+
+ private:
+  absl::Status bindLaunches();
+  absl::Status runLaunch(size_t li, const BoundLaunch &bound, const LaunchDims &dims,
+                         const LfmKernelArgs &args);
+
+  cpu::ThreadPool pool_;
+  cpu::HostPlanMemory memory_;
+  std::vector<KernelInfo> kernels_;
+  std::unique_ptr<EmuModule> module_;
+  std::vector<BoundLaunch> launches_;
+  cpu::HostBuffer launch_scratch_;  // LfmKernelArgs::scratch, grown on demand
+};
+
+absl::Status EmuDevice::load(const Plan &plan, HostWeights weights) {
+  launches_.clear();
+  LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
+  if (absl::Status s = bindLaunches(); !s.ok()) {
+    memory_.unload();
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmuDevice::bindLaunches() {
+  const Plan &plan = memory_.plan();
+  for (size_t li = 0; li < plan.launches.size(); ++li) {
+    const Launch &launch = plan.launches[li];
+    if (launch.kernel < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "emu device: launch ", li, " (op '", launch.op,
+          "') has no generated kernel; the emu device runs the artifact's CUDA kernels (compile "
+          "it with them, or use --device cpu)"));
+    }
+    if (static_cast<size_t>(launch.kernel) >= kernels_.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "emu device: launch ", li, " (op '", launch.op, "') uses kernel ", launch.kernel,
+          " but the device was given ", kernels_.size(), " kernels (Device::setKernels)"));
+    }
+    const KernelInfo &kernel = kernels_[launch.kernel];
+    if (launch.operands.size() + launch.results.size() > kMaxKernelBuffers) {
+      return absl::InvalidArgumentError(absl::StrCat("emu device: launch ", li, " (op '",
+                                                     launch.op, "') binds more than ",
+                                                     kMaxKernelBuffers, " buffers"));
+    }
+    if (kernel.dynamic_shared_bytes < 0 || kernel.dynamic_shared_bytes > kMaxDynamicShared) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "emu device: kernel ", kernel.name, " asks for ", kernel.dynamic_shared_bytes,
+          " bytes of dynamic shared memory; a block has at most ", kMaxDynamicShared));
+    }
+    BoundLaunch bound;
+    bound.kernel = &kernel;
+    for (BufferRef ref : launch.operands) bound.buffers.push_back(memory_.describe(ref));
+    for (BufferRef ref : launch.results) bound.buffers.push_back(memory_.describe(ref));
+    bound.num_operands = launch.operands.size();
+    launches_.push_back(std::move(bound));
+  }
+  // Kernels are compiled (or found in the cache) once per table.
+  LFM_ASSIGN_OR_RETURN(module_, compileKernels(kernels_));
+  for (size_t li = 0; li < launches_.size(); ++li) {
+    launches_[li].entry = module_->entry(plan.launches[li].kernel);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmuDevice::runLaunch(size_t li, const BoundLaunch &bound, const LaunchDims &dims,
+                                  const LfmKernelArgs &args) {
+  const int64_t blocks = dims.grid[0] * dims.grid[1] * dims.grid[2];
+  // Several chunks per thread, so that blocks of uneven cost still balance.
+  const int64_t grain = std::max<int64_t>(1, blocks / (4 * pool_.threads()));
+  std::mutex mu;
+  absl::Status first_error;
+  pool_.parallelFor(blocks, grain, [&](int64_t begin, int64_t end) {
+    absl::Status s = module_->runBlocks(bound.entry, args, dims, begin, end);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (first_error.ok()) first_error = s;
+    }
+  });
+  if (!first_error.ok()) {
+    return absl::InternalError(absl::StrCat("emu device: launch ", li, " (kernel ",
+                                            bound.kernel->name, "): ", first_error.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
+                                std::span<float> logits) {
+  if (!memory_.loaded()) return absl::FailedPreconditionError("emu device: no plan loaded");
+  LFM_ASSIGN_OR_RETURN(const cpu::HostState *host_state, memory_.ownState(&state));
+  const Plan &plan = memory_.plan();
+  LFM_RETURN_IF_ERROR(validateStepInputs(plan, host_state->shape(), inputs));
+  LFM_RETURN_IF_ERROR(memory_.checkLogitsOutput(inputs, logits));
+  const int64_t tokens = static_cast<int64_t>(inputs.tokens.size());
+  const int64_t rows = static_cast<int64_t>(inputs.logit_rows.size());
+
+  StepDims dims;
+  dims.tokens = tokens;
+  dims.seqs = static_cast<int64_t>(inputs.slots.size());
+  dims.logit_rows = rows;
+  for (size_t i = 0; i < inputs.slots.size(); ++i) {
+    dims.max_context = std::max<int64_t>(
+        dims.max_context, inputs.start_pos[i] + inputs.row_offsets[i + 1] - inputs.row_offsets[i]);
+  }
+
+  LfmKernelArgs args{};
+  args.num_tokens = static_cast<int32_t>(tokens);
+  args.num_seqs = static_cast<int32_t>(dims.seqs);
+  args.num_logit_rows = static_cast<int32_t>(rows);
+  args.max_seq_len = static_cast<int32_t>(host_state->shape().max_seq_len);
+  args.max_context = static_cast<int32_t>(dims.max_context);
+  args.num_slots = static_cast<int32_t>(host_state->shape().slots);
+
+  const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
+  for (size_t li = 0; li < launches_.size(); ++li) {
+    const BoundLaunch &bound = launches_[li];
+    LFM_ASSIGN_OR_RETURN(LaunchDims launch_dims,
+                         computeLaunchDims(bound.kernel->geometry, dims));
+    if (launch_dims.empty()) continue;
+    if (launch_dims.scratch_bytes > launch_scratch_.size()) {
+      LFM_ASSIGN_OR_RETURN(launch_scratch_,
+                           cpu::HostBuffer::allocate(launch_dims.scratch_bytes, "launch scratch"));
+    }
+    args.scratch = launch_dims.scratch_bytes > 0 ? launch_scratch_.data() : nullptr;
+    args.scratch_bytes = launch_dims.scratch_bytes;
+
+    std::vector<cpu::Tensor> buffers = bound.buffers;
+    std::vector<std::pair<cpu::Tensor, uint8_t *>> copy_back;  // (result, its real memory)
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      cpu::Tensor &t = buffers[i];
+      memory_.bind(t, &inputs, tokens, rows, host_state);
+      const size_t ri = i - bound.num_operands;
+      if (i >= bound.num_operands && needs_scratch[li][ri]) {
+        copy_back.emplace_back(t, t.data);
+        copy_back.back().first.data = memory_.aliasScratch(ri);
+        t.data = memory_.aliasScratch(ri);
+      }
+      args.buf[i] = t.data;
+    }
+    for (size_t i = buffers.size(); i < kMaxKernelBuffers; ++i) args.buf[i] = nullptr;
+    LFM_RETURN_IF_ERROR(runLaunch(li, bound, launch_dims, args));
+    for (const auto &[t, target] : copy_back) {
+      std::memcpy(target, t.data, t.rows * t.rowBytes());
+    }
+  }
+  memory_.copyLogits(inputs, logits);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::unique_ptr<Device> createEmuDevice(int threads) {
+  return std::make_unique<EmuDevice>(threads);
+}
+
+}  // namespace lfm::emu
