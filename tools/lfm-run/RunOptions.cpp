@@ -30,13 +30,16 @@ ArgParser makeParser() {
   p.addOption("top-p", "P", "Sample from the smallest set of tokens whose probability reaches P, in (0, 1] (default 1).");
   p.addOption("seed", "S", "Seed of the sampler (default 0); sequence i uses S + i.");
   p.addFlag("ignore-eos", "Do not stop a sequence at the model's EOS token.");
-  p.addOption("device", "cpu|cuda|auto",
-              "Where to run (default auto: cuda when a GPU is available, else cpu, said on stderr).");
+  p.addOption("device", "cpu|cuda|auto|emu",
+              "Where to run (default auto: cuda when a GPU is available, else cpu, said on stderr). "
+              "emu runs the generated CUDA kernels on the host, slowly, for testing (needs a C++ "
+              "compiler and Boost.Context; compiled kernels are cached in $LFM_CACHE_DIR or "
+              "~/.cache/lfm).");
   p.addOption("max-seq-len", "N", "Tokens per sequence the state caches hold (default: the artifact's).");
   p.addOption("slots", "N",
               "Sequences the state pool holds (default: the artifact's, raised to the number "
               "of sequences).");
-  p.addOption("threads", "N", "CPU device threads (default: all hardware threads).");
+  p.addOption("threads", "N", "CPU and emu device threads (default: all hardware threads).");
   p.addOption("prefill-chunk", "K",
               "Feed each prompt K tokens per step (1 = the decode path for every token; "
               "default: the whole prompt, split only where a step would exceed the plan's "

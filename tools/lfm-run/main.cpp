@@ -46,6 +46,7 @@ int run(int argc, char **argv) {
         std::max<int64_t>(plan.default_slots, static_cast<int64_t>(opt.prompts.size()));
   }
   std::string weights_origin = model->weights_origin;
+  if (absl::Status s = device->device->setKernels(model->kernels); !s.ok()) return fail(s);
   absl::StatusOr<std::unique_ptr<Session>> session = Session::create(
       std::move(device->device), plan, std::move(model->weights), session_options);
   if (!session.ok()) return fail(session.status());

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lfm/Artifact.h"
 #include "lfm/HostWeights.h"
 #include "lfm/Plan.h"
 
@@ -71,6 +72,16 @@ class Device {
   // move gigabytes in instead of copying them.
   virtual absl::Status load(const Plan &plan, HostWeights weights) = 0;
 
+  // Gives the device the artifact's GPU kernels (Artifact::kernels, which
+  // Launch::kernel indexes) for the next load(). Call it before load().
+  // Devices that run generated kernels (cuda, emu) need one for every
+  // launch and fail in load() without them; the cpu device runs its own
+  // reference kernels and ignores them.
+  virtual absl::Status setKernels(std::span<const KernelInfo> kernels) {
+    (void)kernels;
+    return absl::OkStatus();
+  }
+
   // Allocates the conv states and KV caches of a pool for the loaded plan.
   virtual absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) = 0;
 
@@ -99,14 +110,16 @@ class Device {
 absl::Status validateStepInputs(const Plan &plan, const StateShape &shape,
                                 const StepInputs &inputs);
 
-enum class DeviceKind : uint8_t { kCpu = 0, kCuda = 1, kAuto = 2 };
+// kEmu: the generated CUDA kernels compiled for the host and run there, one
+// fiber per CUDA thread (slow; for testing the kernels without a GPU).
+enum class DeviceKind : uint8_t { kCpu = 0, kCuda = 1, kAuto = 2, kEmu = 3 };
 
-// "cpu", "cuda" or "auto".
+// "cpu", "cuda", "auto" or "emu".
 absl::StatusOr<DeviceKind> parseDeviceKind(std::string_view name);
 
 struct DeviceOptions {
   DeviceKind kind = DeviceKind::kCpu;
-  // CPU worker threads; 0 = std::thread::hardware_concurrency().
+  // CPU worker threads (cpu and emu); 0 = std::thread::hardware_concurrency().
   int threads = 0;
 };
 

@@ -9,6 +9,13 @@
 // appears as its K then V buffer). State buffers point at slot 0 of the whole
 // pool; kernels index slots themselves. The codegen prelude declares the
 // same struct (lfm_device.cuh); static_asserts there and here pin the layout.
+//
+// max_context is an upper bound, not the exact maximum: the cuda device
+// rounds it up (to a multiple of 256, at most max_seq_len) for the decode
+// steps it replays as CUDA graphs, so one recorded graph serves many steps.
+// Kernels must take each sequence's context from start_pos and row_offsets
+// and leave grid blocks beyond it idle (as they must anyway for every
+// sequence but the longest). The scratch memory is not zeroed.
 #ifndef LFM_KERNELABI_H
 #define LFM_KERNELABI_H
 

@@ -5,6 +5,7 @@
 //   auto model = lfm::loadModel({.artifact_path = "model.lfma",
 //                                .weights_path = "LFM2-350M/"});
 //   auto dev = lfm::createDevice({.kind = lfm::DeviceKind::kAuto});
+//   dev->device->setKernels(model->kernels);  // the GPU kernels (cuda, emu)
 //   auto session = lfm::Session::create(std::move(dev->device), model->plan,
 //                                       std::move(model->weights), {});
 //   (*session)->claim(/*request_id=*/1);
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "lfm/Artifact.h"
@@ -48,6 +50,9 @@ struct ModelSource {
 struct LoadedModel {
   Plan plan;
   HostWeights weights;
+  // The artifact's GPU kernels: give them to the device (Device::setKernels)
+  // before creating the session.
+  std::vector<KernelInfo> kernels;
   std::string weights_origin;  // "checkpoint PATH", "embedded", "random seed N": for messages
 };
 

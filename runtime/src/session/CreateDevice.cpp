@@ -1,7 +1,9 @@
-// Picks and creates a device by kind. New devices (cuda, emu) are added here.
+// Picks and creates a device by kind.
 #include "absl/strings/str_cat.h"
 #include "lfm/Device.h"
 #include "../cpu/CpuDevice.h"
+#include "../cuda/CudaDevice.h"
+#include "../emu/EmuDevice.h"
 
 namespace lfm {
 
@@ -9,21 +11,34 @@ absl::StatusOr<DeviceKind> parseDeviceKind(std::string_view name) {
   if (name == "cpu") return DeviceKind::kCpu;
   if (name == "cuda") return DeviceKind::kCuda;
   if (name == "auto") return DeviceKind::kAuto;
+  if (name == "emu") return DeviceKind::kEmu;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown device '", std::string(name), "' (expected cpu, cuda or auto)"));
+      absl::StrCat("unknown device '", std::string(name), "' (expected cpu, cuda, auto or emu)"));
 }
 
 absl::StatusOr<CreatedDevice> createDevice(const DeviceOptions &options) {
-  // No CUDA device is built yet; when it is, kCuda and kAuto try it here first.
-  constexpr const char *kNoCuda = "CUDA device not available: this build has no CUDA device";
   switch (options.kind) {
-    case DeviceKind::kCuda:
-      return absl::UnavailableError(kNoCuda);
-    case DeviceKind::kAuto:
+    case DeviceKind::kCuda: {
+      absl::StatusOr<std::unique_ptr<Device>> cuda = cuda::createCudaDevice(0);
+      if (!cuda.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("CUDA device not available: ", cuda.status().message()));
+      }
+      return CreatedDevice{std::move(*cuda), ""};
+    }
+    case DeviceKind::kAuto: {
+      // Any failure to bring up the GPU (no driver, no device, a broken
+      // driver) falls back to the cpu device, saying why.
+      absl::StatusOr<std::unique_ptr<Device>> cuda = cuda::createCudaDevice(0);
+      if (cuda.ok()) return CreatedDevice{std::move(*cuda), ""};
       return CreatedDevice{cpu::createCpuDevice(options.threads),
-                           absl::StrCat(kNoCuda, "; using the cpu device")};
+                           absl::StrCat("CUDA device not available (", cuda.status().message(),
+                                        "); using the cpu device")};
+    }
     case DeviceKind::kCpu:
       return CreatedDevice{cpu::createCpuDevice(options.threads), ""};
+    case DeviceKind::kEmu:
+      return CreatedDevice{emu::createEmuDevice(options.threads), ""};
   }
   return absl::InvalidArgumentError("unknown device kind");
 }

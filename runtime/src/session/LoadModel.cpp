@@ -29,6 +29,7 @@ absl::StatusOr<LoadedModel> loadModel(const ModelSource &source, const ProgressF
         " has no embedded weights: give a checkpoint path or a random seed"));
   }
   model.plan = std::move(artifact.plan);
+  model.kernels = std::move(artifact.kernels);
   return model;
 }
 

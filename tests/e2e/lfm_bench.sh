@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# lfm-bench on the cpu device: the JSON report has every field scripts/
+# gpu-check reads, and --dump-weights writes a checkpoint that gives exactly
+# the logits of the --random-weights it came from (what hf_compare.py relies
+# on to hand transformers the very weights lfm ran).
+set -euo pipefail
+build=$1 data=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+case=$data/golden/case1_gqa_12tok
+"${LFM_COMPILE:-$build/tools/lfm-compile}" "$case" -o "$tmp/m.lfma" --dtype bf16
+"$build/tools/lfm-bench" "$tmp/m.lfma" --device cpu --threads 2 --prompt-len 24 \
+  --decode-context 8 --decode-steps 4 --warmup 1 --repeats 1 --batch 1,3 --json > "$tmp/b.json"
+python3 - "$tmp/b.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['device'] == 'cpu' and r['dtype'] == 'bf16' and r['weight_bytes'] > 0, r
+assert r['prefill']['tokens'] == 24 and r['prefill']['tokens_per_second'] > 0, r
+assert [d['batch'] for d in r['decode']] == [1, 3], r
+for d in r['decode']:
+    for k in ('tokens_per_second', 'step_ms', 'bytes_per_step', 'achieved_gbps', 'roofline_percent'):
+        assert k in d, (k, d)
+    assert d['bytes_per_step'] >= d['weight_bytes_per_step'] > 0, d
+print('ok: lfm-bench JSON')
+PY
+"$build/tools/lfm-bench" "$tmp/m.lfma" --random-weights 5 --dump-weights "$tmp/w.safetensors"
+for w in "--random-weights 5" "--weights $tmp/w.safetensors"; do
+  # shellcheck disable=SC2086
+  "$build/tools/lfm-run" "$tmp/m.lfma" --device cpu $w --prompt-ids 1,2,3,4,5 --max-new-tokens 0 \
+    --all-logits --dump-logits "$tmp/${w%% *}.f32" > /dev/null 2>&1
+done
+cmp "$tmp/--random-weights.f32" "$tmp/--weights.f32"
+echo "ok: --dump-weights round trip"
