@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "CpuOps.h"
-#include "HostPlanMemory.h"
+#include "HostMemoryDevice.h"
 #include "lfm/StatusMacros.h"
 #include "ThreadPool.h"
 
@@ -21,31 +21,19 @@ struct BoundLaunch {
   std::vector<Tensor> results;
 };
 
-class CpuDevice final : public Device {
+class CpuDevice final : public HostMemoryDevice {
  public:
-  explicit CpuDevice(int threads) : pool_(threads), memory_("cpu device") {}
+  explicit CpuDevice(int threads) : HostMemoryDevice("cpu device"), pool_(threads) {}
 
   std::string name() const override { return "cpu"; }
   absl::Status load(const Plan &plan, HostWeights weights) override;
-  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
-    return memory_.allocateState(shape);
-  }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
-  absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
-                                                const DeviceState *state) override {
-    return memory_.readBuffer(ref, rows, state);
-  }
-  absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
-                           std::span<const float> values) override {
-    return memory_.writeBuffer(ref, rows, state, values);
-  }
 
  private:
   absl::Status bindLaunches();
 
   ThreadPool pool_;
-  HostPlanMemory memory_;
   std::vector<BoundLaunch> launches_;
 };
 

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "cpu/HostPlanMemory.h"
+#include "cpu/HostMemoryDevice.h"
 #include "cpu/ThreadPool.h"
 #include "emu/EmuCompiler.h"
 #include "lfm/KernelAbi.h"
@@ -28,9 +28,9 @@ struct BoundLaunch {
   size_t num_operands = 0;
 };
 
-class EmuDevice final : public Device {
+class EmuDevice final : public cpu::HostMemoryDevice {
  public:
-  explicit EmuDevice(int threads) : pool_(threads), memory_("emu device") {}
+  explicit EmuDevice(int threads) : HostMemoryDevice("emu device"), pool_(threads) {}
 
   std::string name() const override { return "emu"; }
   absl::Status setKernels(std::span<const KernelInfo> kernels) override {
@@ -38,19 +38,8 @@ class EmuDevice final : public Device {
     return absl::OkStatus();
   }
   absl::Status load(const Plan &plan, HostWeights weights) override;
-  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
-    return memory_.allocateState(shape);
-  }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
-  absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
-                                                const DeviceState *state) override {
-    return memory_.readBuffer(ref, rows, state);
-  }
-  absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
-                           std::span<const float> values) override {
-    return memory_.writeBuffer(ref, rows, state, values);
-  }
 
  private:
   absl::Status bindLaunches();
@@ -58,7 +47,6 @@ class EmuDevice final : public Device {
                          const LfmKernelArgs &args);
 
   cpu::ThreadPool pool_;
-  cpu::HostPlanMemory memory_;
   std::vector<KernelInfo> kernels_;
   std::unique_ptr<EmuModule> module_;
   std::vector<BoundLaunch> launches_;

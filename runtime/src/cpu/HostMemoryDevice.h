@@ -1,0 +1,40 @@
+// The part of a device that keeps every buffer in host memory: the cpu and
+// emu devices differ only in how they run a launch, so state allocation and
+// buffer access live here once.
+#ifndef LFM_RUNTIME_CPU_HOSTMEMORYDEVICE_H
+#define LFM_RUNTIME_CPU_HOSTMEMORYDEVICE_H
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "HostPlanMemory.h"
+#include "lfm/Device.h"
+
+namespace lfm::cpu {
+
+class HostMemoryDevice : public Device {
+ public:
+  absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
+    return memory_.allocateState(shape);
+  }
+  absl::StatusOr<std::vector<float>> readBuffer(BufferRef ref, int64_t rows,
+                                                const DeviceState *state) override {
+    return memory_.readBuffer(ref, rows, state);
+  }
+  absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
+                           std::span<const float> values) override {
+    return memory_.writeBuffer(ref, rows, state, values);
+  }
+
+ protected:
+  // `device` starts every message ("cpu device: ...").
+  explicit HostMemoryDevice(std::string device) : memory_(std::move(device)) {}
+
+  HostPlanMemory memory_;
+};
+
+}  // namespace lfm::cpu
+
+#endif  // LFM_RUNTIME_CPU_HOSTMEMORYDEVICE_H
