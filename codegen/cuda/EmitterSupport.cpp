@@ -306,4 +306,22 @@ llvm::Expected<double> floatAttr(const EmitContext &ctx, llvm::StringRef name) {
   return it->second;
 }
 
+llvm::Expected<HeadShape> headShape(const EmitContext &ctx) {
+  HeadShape shape;
+  for (auto [name, field] :
+       {std::pair<llvm::StringRef, int64_t *>{"heads", &shape.heads},
+        {"kv_heads", &shape.kvHeads},
+        {"head_dim", &shape.headDim}}) {
+    llvm::Expected<int64_t> value = intAttr(ctx, name);
+    if (!value)
+      return value.takeError();
+    *field = *value;
+  }
+  if (shape.heads <= 0 || shape.kvHeads <= 0 || shape.headDim <= 0 ||
+      shape.heads % shape.kvHeads != 0)
+    return emitError(ctx, "heads, kv_heads and head_dim must be positive, "
+                          "kv_heads dividing heads");
+  return shape;
+}
+
 } // namespace mlir::lfm::cuda

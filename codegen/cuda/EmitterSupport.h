@@ -135,6 +135,13 @@ llvm::Error expectArity(const EmitContext &ctx, size_t operands,
 
 /// The integer or float attribute `name`, or an error naming the launch.
 llvm::Expected<int64_t> intAttr(const EmitContext &ctx, llvm::StringRef name);
+
+/// The attention geometry attributes (heads, kv_heads, head_dim), each
+/// positive, kv_heads dividing heads.
+struct HeadShape {
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+};
+llvm::Expected<HeadShape> headShape(const EmitContext &ctx);
 llvm::Expected<double> floatAttr(const EmitContext &ctx, llvm::StringRef name);
 
 } // namespace mlir::lfm::cuda

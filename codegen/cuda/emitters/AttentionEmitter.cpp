@@ -200,22 +200,13 @@ constexpr llvm::StringLiteral kLoadVStrided = R"(#pragma unroll
 llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx) {
   if (llvm::Error err = expectArity(ctx, 6, 1))
     return std::move(err);
-  llvm::Expected<int64_t> heads = intAttr(ctx, "heads");
-  if (!heads)
-    return heads.takeError();
-  llvm::Expected<int64_t> kvHeads = intAttr(ctx, "kv_heads");
-  if (!kvHeads)
-    return kvHeads.takeError();
-  llvm::Expected<int64_t> headDim = intAttr(ctx, "head_dim");
-  if (!headDim)
-    return headDim.takeError();
+  llvm::Expected<HeadShape> shape = headShape(ctx);
+  if (!shape)
+    return shape.takeError();
   llvm::Expected<double> scale = floatAttr(ctx, "scale");
   if (!scale)
     return scale.takeError();
-  const int64_t d = *headDim;
-  if (*heads <= 0 || *kvHeads <= 0 || d <= 0 || *heads % *kvHeads != 0)
-    return emitError(ctx, "heads, kv_heads and head_dim must be positive, "
-                          "kv_heads dividing heads");
+  const int64_t d = shape->headDim;
 
   const Launch &launch = ctx.launch;
   BufferDesc q = describeBuffer(ctx.plan, launch.operands[0]);
@@ -224,15 +215,15 @@ llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx) {
   BufferDesc y = describeBuffer(ctx.plan, launch.results[0]);
   if (q.rows != RowSpace::kTokens || y.rows != RowSpace::kTokens)
     return emitError(ctx, "queries and result must have token rows");
-  if (q.width != *heads * d || y.width != *heads * d)
+  if (q.width != shape->heads * d || y.width != shape->heads * d)
     return emitError(
         ctx, "the queries and the result must be heads * head_dim wide");
   if (keys.ref.kind != BufferRef::kKeyCache ||
-      values.ref.kind != BufferRef::kValueCache || keys.width != *kvHeads * d ||
-      values.width != *kvHeads * d)
+      values.ref.kind != BufferRef::kValueCache || keys.width != shape->kvHeads * d ||
+      values.width != shape->kvHeads * d)
     return emitError(ctx,
                      "operands 1 and 2 must be the layer's K and V caches");
-  const int64_t group = *heads / *kvHeads;
+  const int64_t group = shape->heads / shape->kvHeads;
   const int64_t warps = sharedBytes(kMaxWarps, group, d) <= kStaticSharedLimit
                             ? kMaxWarps
                             : kMinWarps;
@@ -253,8 +244,8 @@ llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx) {
   const bool contiguous = d % 32 == 0;
   std::vector<std::pair<std::string, std::string>> vars = {
       {"ENTRY", ctx.entryPoint},
-      {"HEADS", std::to_string(*heads)},
-      {"KV_HEADS", std::to_string(*kvHeads)},
+      {"HEADS", std::to_string(shape->heads)},
+      {"KV_HEADS", std::to_string(shape->kvHeads)},
       {"D", std::to_string(d)},
       {"DPL", std::to_string(llvm::divideCeil(d, 32))},
       {"VEC", std::to_string(chooseChunk({d}))},
@@ -270,7 +261,7 @@ llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx) {
   source.body = fillTemplate(kTemplate, vars);
   source.geometry = affineGeometry(static_cast<int32_t>(32 * warps),
                                    AffineTerm::rows(RowSpace::kTokens),
-                                   AffineTerm{0, 0, 0, 0, *kvHeads, 1});
+                                   AffineTerm{0, 0, 0, 0, shape->kvHeads, 1});
   return source;
 }
 

@@ -117,25 +117,18 @@ constexpr llvm::StringLiteral kStore = R"(#pragma unroll
 llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx) {
   if (llvm::Error err = expectArity(ctx, 8, 1))
     return std::move(err);
-  llvm::Expected<int64_t> heads = intAttr(ctx, "heads");
-  if (!heads)
-    return heads.takeError();
-  llvm::Expected<int64_t> kvHeads = intAttr(ctx, "kv_heads");
-  if (!kvHeads)
-    return kvHeads.takeError();
-  llvm::Expected<int64_t> headDim = intAttr(ctx, "head_dim");
-  if (!headDim)
-    return headDim.takeError();
+  llvm::Expected<HeadShape> shape = headShape(ctx);
+  if (!shape)
+    return shape.takeError();
   llvm::Expected<double> eps = floatAttr(ctx, "eps");
   if (!eps)
     return eps.takeError();
   llvm::Expected<double> theta = floatAttr(ctx, "theta");
   if (!theta)
     return theta.takeError();
-  const int64_t d = *headDim;
-  if (*heads <= 0 || *kvHeads <= 0 || d <= 0 || d % 2 != 0)
-    return emitError(ctx, "heads and kv_heads must be positive and head_dim "
-                          "positive and even");
+  const int64_t d = shape->headDim;
+  if (d % 2 != 0)
+    return emitError(ctx, "head_dim must be even");
   if (!(*theta > 0))
     return emitError(ctx, "theta must be positive");
 
@@ -148,13 +141,13 @@ llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx) {
   BufferDesc q = describeBuffer(ctx.plan, launch.results[0]);
   if (qkv.rows != RowSpace::kTokens || q.rows != RowSpace::kTokens)
     return emitError(ctx, "input and result must have token rows");
-  if (qkv.width != (*heads + 2 * *kvHeads) * d || q.width != *heads * d)
+  if (qkv.width != (shape->heads + 2 * shape->kvHeads) * d || q.width != shape->heads * d)
     return emitError(ctx, "the qkv input or the result has the wrong width");
   if (qNorm.width != d || kNorm.width != d)
     return emitError(ctx, "the norm weights must have head_dim values");
   if (keys.ref.kind != BufferRef::kKeyCache ||
-      values.ref.kind != BufferRef::kValueCache || keys.width != *kvHeads * d ||
-      values.width != *kvHeads * d)
+      values.ref.kind != BufferRef::kValueCache || keys.width != shape->kvHeads * d ||
+      values.width != shape->kvHeads * d)
     return emitError(ctx,
                      "operands 3 and 4 must be the layer's K and V caches");
 
@@ -172,8 +165,8 @@ llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx) {
   std::vector<std::pair<std::string, std::string>> vars = {
       {"TABLE", ropeFrequencyTable(ctx.entryPoint + "_inv_freq", d, *theta)},
       {"ENTRY", ctx.entryPoint},
-      {"HEADS", std::to_string(*heads)},
-      {"KV_HEADS", std::to_string(*kvHeads)},
+      {"HEADS", std::to_string(shape->heads)},
+      {"KV_HEADS", std::to_string(shape->kvHeads)},
       {"D", std::to_string(d)},
       {"PPL", std::to_string(llvm::divideCeil(d / 2, 32))},
       {"EPS", floatLiteral(*eps)},
