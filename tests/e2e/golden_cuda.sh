@@ -13,7 +13,6 @@
 # Without a usable GPU it prints SKIPPED with the reason and passes.
 set -euo pipefail
 build=$1 data=$2 artifacts=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
 run=$build/tools/lfm-run
 [[ -x $run ]] || run=$build/lfm-run
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -35,45 +34,11 @@ if ! probe=$("$run" "$first" --device cuda --random-weights 0 --max-new-tokens 0
   fi
   echo "FAIL: lfm-run --device cuda: $probe"; exit 1
 fi
-fails=0 passes=0
-check() {  # name, then compare_logits.py arguments
-  local name=$1; shift
-  if out=$(python3 "$here/compare_logits.py" "$@" 2>&1); then
-    passes=$((passes + 1)); echo "PASS $name: $out"
-  else
-    fails=$((fails + 1)); echo "FAIL $name: $out"
-  fi
-}
-for case in "$data"/golden/*/; do
-  name=$(basename "$case")
-  read -r vocab tokens n < <(python3 -c '
-import json,sys; t=json.load(open(sys.argv[1]))
-print(t["n_vocab"], ",".join(map(str,t["tokens"])), len(t["tokens"]))' "$case/tokens.json")
-  half=$(echo "$tokens" | cut -d, -f1-$((n / 2)))
-  run_case() {  # artifact, out-file, extra lfm-run args...
-    local artifact=$1 out=$2; shift 2
-    "$run" "$artifact" --device cuda --max-new-tokens 0 --all-logits --weights "$case" \
-      --dump-logits "$out" "$@" > /dev/null 2>"$tmp/stderr" || { cat "$tmp/stderr"; return 1; }
-  }
-  a=$artifacts/$name.f32.lfma
-  if run_case "$a" "$tmp/p.f32" --prompt-ids "$tokens"; then
-    check "$name prefill" "$tmp/p.f32" "$case/logits_prefill.f32" "$vocab" 1e-3
-  else fails=$((fails + 1)); echo "FAIL $name prefill: lfm-run failed"; fi
-  if run_case "$a" "$tmp/d.f32" --prompt-ids "$tokens" --prefill-chunk 1; then
-    check "$name chunk=1" "$tmp/d.f32" "$case/logits_decode.f32" "$vocab" 1e-3
-  else fails=$((fails + 1)); echo "FAIL $name chunk=1: lfm-run failed"; fi
-  if run_case "$a" "$tmp/c.f32" --prompt-ids "$tokens" --prefill-chunk 5; then
-    check "$name chunk=5" "$tmp/c.f32" "$case/logits_prefill.f32" "$vocab" 1e-3
-  else fails=$((fails + 1)); echo "FAIL $name chunk=5: lfm-run failed"; fi
-  if run_case "$a" "$tmp/b.f32" --prompt-ids "$tokens;$half" --prefill-chunk 3; then
-    check "$name batch seq0" "$tmp/b.f32" "$case/logits_prefill.f32" "$vocab" 1e-3 --got-rows 0:$n
-    check "$name batch seq1" "$tmp/b.f32" "$case/logits_prefill.f32" "$vocab" 1e-3 \
-      --got-rows $n:$((n + n / 2)) --want-rows 0:$((n / 2))
-  else fails=$((fails + 1)); echo "FAIL $name batch: lfm-run failed"; fi
-  if run_case "$artifacts/$name.bf16.lfma" "$tmp/h.f32" --prompt-ids "$tokens"; then
-    check "$name bf16" "$tmp/h.f32" "$case/logits_prefill.f32" "$vocab" 0.75 \
-      --argmax-mismatches-allowed 2
-  else fails=$((fails + 1)); echo "FAIL $name bf16: lfm-run failed"; fi
+device=cuda
+source "$(dirname "$0")/golden_lib.bash"
+for dir in "$data"/golden/*/; do
+  read_case "$dir"
+  check_modes "$artifacts/$name.f32.lfma" cuda
+  check_16bit "$artifacts/$name.bf16.lfma" "cuda bf16" 0.75 2
 done
-echo "$passes passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish

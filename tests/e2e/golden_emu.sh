@@ -14,47 +14,17 @@
 # first run pays for the host compiler.
 set -euo pipefail
 build=$1 data=$2
-here=$(cd "$(dirname "$0")" && pwd)
-compile=$build/tools/lfm-compile run=$build/tools/lfm-run
+compile=$build/tools/lfm-compile run=$build/tools/lfm-run device=emu
 export LFM_CACHE_DIR=${LFM_CACHE_DIR:-$build/emu-cache}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-check() {  # name, then compare_logits.py arguments
-  local name=$1; shift
-  if out=$(python3 "$here/compare_logits.py" "$@" 2>&1); then
-    passes=$((passes + 1)); echo "PASS $name: $out"
-  else
-    fails=$((fails + 1)); echo "FAIL $name: $out"
-  fi
-}
+source "$(dirname "$0")/golden_lib.bash"
 start=$SECONDS
-for case in "$data"/golden/*/; do
-  name=$(basename "$case")
-  read -r vocab tokens n < <(python3 -c '
-import json,sys; t=json.load(open(sys.argv[1]))
-print(t["n_vocab"], ",".join(map(str,t["tokens"])), len(t["tokens"]))' "$case/tokens.json")
-  half=$(echo "$tokens" | cut -d, -f1-$((n / 2)))
-  run_case() {  # artifact, out-file, extra lfm-run args...
-    local artifact=$1 out=$2; shift 2
-    "$run" "$artifact" --device emu --max-new-tokens 0 --all-logits \
-      --dump-logits "$out" --weights "$case" "$@" > /dev/null 2>"$tmp/stderr" \
-      || { cat "$tmp/stderr"; return 1; }
-  }
+for dir in "$data"/golden/*/; do
+  read_case "$dir"
   "$compile" "$case" -o "$tmp/$name.lfma" --dtype f32
-  run_case "$tmp/$name.lfma" "$tmp/p.f32" --prompt-ids "$tokens"
-  check "$name emu prefill" "$tmp/p.f32" "$case/logits_prefill.f32" "$vocab" 1e-3
-  run_case "$tmp/$name.lfma" "$tmp/d.f32" --prompt-ids "$tokens" --prefill-chunk 1
-  check "$name emu chunk=1" "$tmp/d.f32" "$case/logits_decode.f32" "$vocab" 1e-3
-  run_case "$tmp/$name.lfma" "$tmp/c.f32" --prompt-ids "$tokens" --prefill-chunk 5
-  check "$name emu chunk=5" "$tmp/c.f32" "$case/logits_prefill.f32" "$vocab" 1e-3
-  run_case "$tmp/$name.lfma" "$tmp/b.f32" --prompt-ids "$tokens;$half" --prefill-chunk 3
-  check "$name emu batch seq0" "$tmp/b.f32" "$case/logits_prefill.f32" "$vocab" 1e-3 --got-rows 0:$n
-  check "$name emu batch seq1" "$tmp/b.f32" "$case/logits_prefill.f32" "$vocab" 1e-3 \
-    --got-rows $n:$((n + n / 2)) --want-rows 0:$((n / 2))
+  check_modes "$tmp/$name.lfma" emu
   "$compile" "$case" -o "$tmp/$name.bf16.lfma" --dtype bf16
-  run_case "$tmp/$name.bf16.lfma" "$tmp/h.f32" --prompt-ids "$tokens"
-  check "$name emu bf16" "$tmp/h.f32" "$case/logits_prefill.f32" "$vocab" 0.75 \
-    --argmax-mismatches-allowed 3
+  check_16bit "$tmp/$name.bf16.lfma" "emu bf16" 0.75 3
 done
-echo "$passes passed, $fails failed ($((SECONDS - start)) s)"
-[[ $fails -eq 0 ]]
+echo "($((SECONDS - start)) s)"
+finish
