@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm::tools {
@@ -148,7 +149,17 @@ absl::StatusOr<GenerateResult> generate(Session &session,
       }
       auto start = std::chrono::steady_clock::now();
       absl::StatusOr<StepResult> stepped = session.step(batch);
-      if (!stepped.ok()) return stepError(stepped.status());
+      if (!stepped.ok()) {
+        // Keep what was generated: a full cache ends the run, not its output.
+        std::string so_far;
+        for (size_t i = 0; i < seqs.size(); ++i) {
+          absl::StrAppend(&so_far, "\n  sequence ", i, ": ",
+                          absl::StrJoin(seqs[i].result.generated, ","));
+        }
+        absl::Status error = stepError(stepped.status());
+        return absl::Status(error.code(),
+                            absl::StrCat(error.message(), "; generated so far:", so_far));
+      }
       stats.decode_seconds += secondsSince(start);
       ++stats.decode_steps;
       stats.decode_tokens += static_cast<int64_t>(batch.size());
