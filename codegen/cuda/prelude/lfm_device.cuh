@@ -13,10 +13,11 @@
 //   qualifiers:  __global__, __device__, __forceinline__, __shared__,
 //                __restrict__, extern "C"
 //   variables:   threadIdx, blockIdx, blockDim, gridDim (.x, .y, .z)
-//   barriers:    __syncthreads()
+//   barriers:    __syncthreads(), __threadfence()
 //   warp:        __shfl_xor_sync, __shfl_sync, __shfl_down_sync (on float
 //                and int), __ballot_sync, __all_sync, __any_sync
-//   atomics:     atomicAdd(float *, float)
+//   atomics:     atomicAdd(float *, float), atomicAdd(int *, int),
+//                atomicExch(int *, int)
 //   bit casts:   __float_as_uint, __uint_as_float, __float_as_int,
 //                __int_as_float
 //   math:        expf, logf, sqrtf, rsqrtf, sinf, cosf, sincosf, powf, fmaxf,

@@ -15,7 +15,14 @@
 // steps it replays as CUDA graphs, so one recorded graph serves many steps.
 // Kernels must take each sequence's context from start_pos and row_offsets
 // and leave grid blocks beyond it idle (as they must anyway for every
-// sequence but the longest). The scratch memory is not zeroed.
+// sequence but the longest).
+//
+// The launch scratch (args.scratch, scratch_bytes long) is one buffer that
+// every launch of a step shares; its size follows the kernel's affine scratch
+// term. The devices zero it whenever they (re)allocate it, and every kernel
+// must leave the bytes it wrote zero again when it finishes, so that each
+// launch finds it all zero: kernels may keep counters there without clearing
+// them first (the split-KV attention's "last block combines" counters).
 #ifndef LFM_KERNELABI_H
 #define LFM_KERNELABI_H
 

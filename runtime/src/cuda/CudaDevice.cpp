@@ -241,6 +241,13 @@ absl::Status CudaDevice::ensureLaunchScratch(const StateShape &shape) {
   LFM_RETURN_IF_ERROR(sync());
   launch_scratch_.reset();
   LFM_ASSIGN_OR_RETURN(launch_scratch_, DeviceMemory::allocate(ctx_, need, "launch scratch"));
+  // Zeroed: kernels find the launch scratch all zero and leave it so
+  // (KernelAbi.h). cuMemsetD8 runs on the legacy default stream; wait for it
+  // before any launch on ours.
+  const CudaDriverApi &a = ctx_->api();
+  LFM_RETURN_IF_ERROR(check(a.cuMemsetD8(launch_scratch_.address(), 0, static_cast<size_t>(need)),
+                            "zeroing the launch scratch"));
+  LFM_RETURN_IF_ERROR(check(a.cuStreamSynchronize(nullptr), "cuStreamSynchronize(default)"));
   ++scratch_epoch_;
   return absl::OkStatus();
 }

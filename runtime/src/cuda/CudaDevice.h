@@ -10,7 +10,8 @@
 //               the cpu device does with host memory;
 //               plus the launch scratch (LfmKernelArgs::scratch), shared by
 //               all launches since one stream serializes them, sized for
-//               the largest step a pool allows;
+//               the largest step a pool allows, zeroed when allocated
+//               (kernels leave it zero: KernelAbi.h);
 //   inputs      the five step inputs at fixed device addresses, uploaded
 //               each step from pinned host memory in one copy;
 //   logits      max_rows x vocab f32, copied back row by row as asked;

@@ -50,7 +50,9 @@ class EmuDevice final : public cpu::HostMemoryDevice {
   std::vector<KernelInfo> kernels_;
   std::unique_ptr<EmuModule> module_;
   std::vector<BoundLaunch> launches_;
-  cpu::HostBuffer launch_scratch_;  // LfmKernelArgs::scratch, grown on demand
+  // LfmKernelArgs::scratch, grown on demand; calloc'd, so zero when
+  // allocated, as kernels expect (KernelAbi.h).
+  cpu::HostBuffer launch_scratch_;
 };
 
 absl::Status EmuDevice::load(const Plan &plan, HostWeights weights) {

@@ -296,11 +296,20 @@ TEST_F(EmuKernels, KvCacheWriteAndAttention) {
     b.launch("attention", {q, kc, vc, kRowOffsets, kSlots, kStartPos}, {y},
              {{"heads", c.heads}, {"kv_heads", c.kv_heads}, {"head_dim", c.d}},
              {{"scale", 1 / std::sqrt(double(c.d))}});
-    std::vector<TestStep> steps(4);
-    steps[0].seqN(150, 1, 0).seqN(3, 0, 0);
+    // Split-KV: steps of at most 256 / kv_heads tokens split each token's
+    // keys over up to 16 blocks of whole 32-key chunks; longer steps do not.
+    std::vector<TestStep> steps(7);
+    steps[0].seqN(150, 1, 0).seqN(3, 0, 0);  // splits only with 1 kv head
     steps[1].seqN(1, 1, 150).seqN(140, 2, 460);  // slot 2 starts at 460 (its garbage is unread)
     steps[2].seqN(1, 2, 600).seqN(1, 0, 3).seqN(1, 1, 151);
     steps[3].seqN(37, 0, 4);
+    // Batch-1 decode at 602 keys: 10 splits of 64 keys, the other 6 empty.
+    steps[4].seqN(1, 2, 601);
+    // 1001 keys: all 16 splits non-empty (the last has 41 keys), beside a
+    // short sequence (one split) and a 2-token chunk.
+    steps[5].seqN(1, 1, 1000).seqN(1, 0, 41).seqN(2, 2, 602);
+    // Again at once: the counters must have been left zero.
+    steps[6].seqN(1, 1, 1001).seqN(1, 2, 604);
     compareDevices(b, {3, 1024}, steps, 1e-4);
   }
 }
