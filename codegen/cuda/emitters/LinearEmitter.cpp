@@ -177,9 +177,11 @@ constexpr llvm::StringLiteral kNormApply = R"(#pragma unroll
 // a kTileRows x kTileCols tile of y (for SwiGLU, the tile's W1 and W3
 // columns together), staging kTileK-wide slices of x and W through shared
 // memory, so each weight element is read once per 64 rows instead of once
-// per 8. 256 threads as 16 x 16; thread (ty, tx) owns rows ty + 16 i and
-// columns tx + 16 j (i, j < 4), so a warp's shared reads are broadcasts (x)
-// or hit distinct banks (W, rows padded to kTileK + 1). FMA in f32.
+// per 8. 256 threads as 16 x 16; thread (ty, tx) owns rows 4 ty + i and
+// columns 4 tx + j (i, j < 4). The slices are stored k-major (xs[k][row],
+// ws[k][col]), so each step of k reads a thread's 4 x values and 4 W values
+// with one 128-bit shared load each (x: a broadcast within the warp's two
+// ty; W: 16 distinct chunks), 16 FMA per 2 loads. f32 FMA.
 constexpr int64_t kTileRows = 64;
 constexpr int64_t kTileCols = 64;
 constexpr int64_t kTileK = 32;
@@ -199,8 +201,10 @@ extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
   constexpr int kBK = ${BK};  // K slice staged per iteration
   constexpr int kThreads = 256;
 ${BIND}
-  __shared__ float xs[kBM][kBK + 1];
-  __shared__ float ws[kGates][kBN][kBK + 1];
+  // k-major slices; rows padded to keep 16-byte alignment (128-bit reads).
+  struct alignas(16) F4 { float v[4]; };
+  __shared__ __align__(16) float xs[kBK][kBM + 4];
+  __shared__ __align__(16) float ws[kGates][kBK][kBN + 4];
   const int tid = threadIdx.x;
   const int tx = tid & 15;
   const int ty = tid >> 4;
@@ -228,7 +232,7 @@ ${TILE_NORM_SETUP}
         v = lfm_to_float(x[(long long)(row0 + r) * kK + k]);
 ${TILE_NORM_APPLY}
       }
-      xs[r][kk] = v;
+      xs[kk][r] = v;
     }
 #pragma unroll
     for (int g = 0; g < kGates; ++g) {
@@ -239,35 +243,33 @@ ${TILE_NORM_APPLY}
         float v = 0.0f;
         if (col0 + c < kOut && k < kK)
           v = lfm_to_float(w[(long long)(g * kOut + col0 + c) * kK + k]);
-        ws[g][c][kk] = v;
+        ws[g][kk][c] = v;
       }
     }
     __syncthreads();
 #pragma unroll 8
     for (int kk = 0; kk < kBK; ++kk) {
-      float a[4];
+      const F4 a = *reinterpret_cast<const F4 *>(&xs[kk][4 * ty]);
 #pragma unroll
-      for (int i = 0; i < 4; ++i) a[i] = xs[ty + 16 * i][kk];
+      for (int g = 0; g < kGates; ++g) {
+        const F4 b = *reinterpret_cast<const F4 *>(&ws[g][kk][4 * tx]);
 #pragma unroll
-      for (int g = 0; g < kGates; ++g)
+        for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
-          const float b = ws[g][tx + 16 * j][kk];
-#pragma unroll
-          for (int i = 0; i < 4; ++i) acc[g][i][j] += a[i] * b;
-        }
+          for (int j = 0; j < 4; ++j) acc[g][i][j] += a.v[i] * b.v[j];
+      }
     }
     __syncthreads();
   }
 
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
-    const int r = ty + 16 * i;
+    const int r = 4 * ty + i;
     if (r >= rows) continue;
     const long long row = row0 + r;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
-      const int col = col0 + tx + 16 * j;
+      const int col = col0 + 4 * tx + j;
       if (col >= kOut) continue;
 ${TILE_EPILOGUE}
       lfm_from_float(y[row * kOut + col], out);
