@@ -18,9 +18,16 @@ void printCudaSource(const ::lfm::Plan &plan,
   for (size_t k = 0; k < kernels.size(); ++k) {
     const ::lfm::KernelInfo &kernel = kernels[k];
     std::vector<size_t> launches;
-    for (size_t i = 0; i < plan.launches.size(); ++i)
-      if (plan.launches[i].kernel == static_cast<int32_t>(k))
+    int64_t threshold = 0;  // > 0: the large-rows variant of its launches
+    for (size_t i = 0; i < plan.launches.size(); ++i) {
+      const ::lfm::Launch &launch = plan.launches[i];
+      if (launch.kernel == static_cast<int32_t>(k)) {
         launches.push_back(i);
+      } else if (launch.large_rows_kernel == static_cast<int32_t>(k)) {
+        launches.push_back(i);
+        threshold = launch.large_rows_threshold;
+      }
+    }
     const ::lfm::LaunchGeometry &g = kernel.geometry;
     os << "\n// "
           "=================================================================="
@@ -30,6 +37,8 @@ void printCudaSource(const ::lfm::Plan &plan,
     llvm::interleaveComma(launches, os);
     if (!launches.empty())
       os << " (" << plan.launches[launches.front()].op << ")";
+    if (threshold > 0)
+      os << llvm::formatv(", for steps of >= {0} rows", threshold);
     os << llvm::formatv("\n// block {0}x{1}x{2}, grid rule {3} [", g.block[0],
                         g.block[1], g.block[2], g.grid_rule);
     llvm::interleaveComma(g.grid_args, os);

@@ -41,6 +41,19 @@ constexpr Family kFamilies[] = {
     {"attention", emitAttention},
 };
 
+// Families with a second kernel form for steps of many rows (Launch::
+// large_rows_kernel): the tiled GEMM form of linear for long prefill chunks.
+// Below the threshold the GEMV form reads each weight once per 8 rows and
+// wins; from 64 rows on, the tiled form reads it once per 64.
+struct LargeRowsFamily {
+  llvm::StringLiteral op;
+  EmitterFn emit;
+  int64_t threshold;
+};
+constexpr LargeRowsFamily kLargeRowsFamilies[] = {
+    {"linear", emitLinearLargeRows, 64},
+};
+
 // Every launch is emitted under this name; the deduplicated kernels are then
 // renamed (the name is the only thing that differs between layers).
 constexpr llvm::StringLiteral kPlaceholderEntry = "lfm_kernel_entry_";
@@ -90,6 +103,30 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
   std::vector<::lfm::KernelInfo> kernels;
   // (body with the placeholder name, geometry, shared bytes) -> kernel index.
   llvm::StringMap<int32_t> seen;
+  // Emits launch i with `emit`, or finds the identical kernel emitted before.
+  auto addKernel = [&](const ::lfm::Plan &plan, const ::lfm::Launch &launch,
+                       size_t i, EmitterFn emit,
+                       llvm::StringRef suffix) -> llvm::Expected<int32_t> {
+    EmitContext ctx{plan, launch, kPlaceholderEntry.str()};
+    llvm::Expected<KernelSource> source = emit(ctx);
+    if (!source)
+      return source.takeError();
+    std::string key = dedupKey(*source);
+    auto it = seen.find(key);
+    if (it != seen.end())
+      return it->second;
+    ::lfm::KernelInfo kernel;
+    kernel.name = llvm::formatv("lfm_{0}_{1}{2}", launch.op, i, suffix).str();
+    kernel.entry_point = kernel.name;
+    kernel.cuda_source = devicePrelude().str() + "\n" +
+                         replaceAll(source->body, kPlaceholderEntry, kernel.name);
+    kernel.geometry = source->geometry;
+    kernel.dynamic_shared_bytes = source->dynamicSharedBytes;
+    const int32_t index = static_cast<int32_t>(kernels.size());
+    seen.try_emplace(key, index);
+    kernels.push_back(std::move(kernel));
+    return index;
+  };
   for (size_t i = 0; i < plan.launches.size(); ++i) {
     ::lfm::Launch &launch = plan.launches[i];
     if (launch.operands.size() + launch.results.size() >
@@ -107,26 +144,27 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
           llvm::inconvertibleErrorCode(),
           llvm::formatv("launch {0} ({1}): no CUDA emitter for this op", i,
                         launch.op));
-    EmitContext ctx{plan, launch, kPlaceholderEntry.str()};
-    llvm::Expected<KernelSource> source = emit(ctx);
-    if (!source)
-      return source.takeError();
-    std::string key = dedupKey(*source);
-    auto it = seen.find(key);
-    if (it != seen.end()) {
-      launch.kernel = it->second;
-      continue;
+    launch.large_rows_kernel = -1;
+    launch.large_rows_threshold = 0;
+    llvm::Expected<int32_t> index = addKernel(plan, launch, i, emit, "");
+    if (!index)
+      return index.takeError();
+    launch.kernel = *index;
+  }
+  // The large-rows variants come after every default kernel, so that adding
+  // a form leaves the default kernels' indices and names as they were.
+  for (size_t i = 0; i < plan.launches.size(); ++i) {
+    ::lfm::Launch &launch = plan.launches[i];
+    for (const LargeRowsFamily &family : kLargeRowsFamilies) {
+      if (family.op != launch.op)
+        continue;
+      llvm::Expected<int32_t> index =
+          addKernel(plan, launch, i, family.emit, "_large_rows");
+      if (!index)
+        return index.takeError();
+      launch.large_rows_kernel = *index;
+      launch.large_rows_threshold = family.threshold;
     }
-    ::lfm::KernelInfo kernel;
-    kernel.name = llvm::formatv("lfm_{0}_{1}", launch.op, i).str();
-    kernel.entry_point = kernel.name;
-    kernel.cuda_source = devicePrelude().str() + "\n" +
-                         replaceAll(source->body, kPlaceholderEntry, kernel.name);
-    kernel.geometry = source->geometry;
-    kernel.dynamic_shared_bytes = source->dynamicSharedBytes;
-    launch.kernel = static_cast<int32_t>(kernels.size());
-    seen.try_emplace(key, launch.kernel);
-    kernels.push_back(std::move(kernel));
   }
   return kernels;
 }

@@ -37,8 +37,9 @@ run_logits() {
 }
 
 # check_modes ARTIFACT LABEL: whole-prompt prefill, --prefill-chunk 1 (the
-# decode path), chunk 5, and two sequences in one batch, each against the
-# golden rows within the f32 bound (1e-3, same argmax on every row).
+# decode path), chunk 5, two sequences in one batch, and a batch of copies
+# with >= 64 rows in one step, each against the golden rows within the f32
+# bound (1e-3, same argmax on every row).
 check_modes() {
   local artifact=$1 label=$2
   if run_logits "$artifact" "$tmp/p.f32" --prompt-ids "$tokens"; then
@@ -56,6 +57,17 @@ check_modes() {
     check "$name $label batch seq1" "$tmp/b.f32" "$case/logits_prefill.f32" "$vocab" 1e-3 \
       --got-rows $n:$((n + n / 2)) --want-rows 0:$((n / 2))
   else fail "$name $label batch" "lfm-run failed"; fi
+  # Copies of the prompt in one batch, >= 64 token rows in the prefill step:
+  # the linear launches' large-rows variants (tiled GEMM form) on the GPU
+  # devices. The first and the last copy against the golden rows.
+  local copies=$(((64 + n - 1) / n)) wide=$tokens i
+  for ((i = 1; i < copies; ++i)); do wide="$wide;$tokens"; done
+  if run_logits "$artifact" "$tmp/w.f32" --prompt-ids "$wide"; then
+    check "$name $label wide batch x$copies seq0" "$tmp/w.f32" "$case/logits_prefill.f32" \
+      "$vocab" 1e-3 --got-rows 0:$n
+    check "$name $label wide batch x$copies seq$((copies - 1))" "$tmp/w.f32" \
+      "$case/logits_prefill.f32" "$vocab" 1e-3 --got-rows $(((copies - 1) * n)):$((copies * n))
+  else fail "$name $label wide batch" "lfm-run failed"; fi
 }
 
 # check_16bit ARTIFACT LABEL TOL FLIPS: the prompt's logits against the golden

@@ -35,7 +35,8 @@ llvm::Expected<KernelSource> emitKvCacheWrite(const EmitContext &ctx);   // KvCa
 
 // The heavy families (the heavy-emitter files; all listed in
 // EmitterRegistry.cpp's table, so each must be defined).
-llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx);           // Linear*.cpp
+llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx);           // Linear*.cpp: GEMV form
+llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx);  // LinearEmitter.cpp: tiled GEMM form
 llvm::Expected<KernelSource> emitShortConv(const EmitContext &ctx);        // ShortConv*.cpp: short_conv
 llvm::Expected<KernelSource> emitGatedShortConv(const EmitContext &ctx);   // ShortConv*.cpp: gated_short_conv
 llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx);  // QkNormRopeCache*.cpp

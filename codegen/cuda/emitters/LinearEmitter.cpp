@@ -23,10 +23,10 @@
 // Grid: x = ceil(N' / (8 * kColsPerWarp)), y = ceil(rows / 8), rows being T
 // or R (the row space of x).
 //
-// Long prefill chunks run the same kernel (each 8-row block re-reads its
-// weight slice from L2). A tiled tensor-core GEMM for them needs a launch
-// geometry of its own (wider tiles than the GEMV grid allows), i.e. a kernel
-// variant picked per step by row count: later work.
+// Long prefill chunks get a second kernel, emitLinearLargeRows: a
+// shared-memory tiled GEMM (64 x 64 output tiles, see kTiledTemplate) that
+// devices run instead when the step has >= Launch::large_rows_threshold rows
+// (EmitterRegistry.cpp sets it). CUDA-core FMA; tensor cores are later work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -172,6 +172,151 @@ constexpr llvm::StringLiteral kNormLoad = R"(    float nw[kVec];
 constexpr llvm::StringLiteral kNormApply = R"(#pragma unroll
         for (int i = 0; i < kVec; ++i) xv[i] = xv[i] * inv_rms[r] * nw[i];)";
 
+
+// The large-rows (tiled GEMM) form, for long prefill chunks: a block computes
+// a kTileRows x kTileCols tile of y (for SwiGLU, the tile's W1 and W3
+// columns together), staging kTileK-wide slices of x and W through shared
+// memory, so each weight element is read once per 64 rows instead of once
+// per 8. 256 threads as 16 x 16; thread (ty, tx) owns rows 4 ty + i and
+// columns 4 tx + j (i, j < 4). The slices are stored k-major (xs[k][row],
+// ws[k][col]), so each step of k reads a thread's 4 x values and 4 W values
+// with one 128-bit shared load each (x: a broadcast within the warp's two
+// ty; W: 16 distinct chunks), 16 FMA per 2 loads. f32 FMA.
+constexpr int64_t kTileRows = 64;
+constexpr int64_t kTileCols = 64;
+constexpr int64_t kTileK = 32;
+constexpr int32_t kTileThreads = 256;
+
+constexpr llvm::StringLiteral kTiledTemplate =
+    R"(// linear: y(rows x ${NOUT}) = ${WHAT}
+// Tiled GEMM form (long prefill chunks): ${BM} x ${BN} output tiles per block,
+// ${BK}-wide K slices of x and W staged through shared memory, 4 x 4 outputs
+// (x ${GATES} gate(s)) per thread, f32 accumulation.
+extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
+  constexpr int kK = ${K};  // reduction width (columns of x and W)
+  constexpr int kOut = ${NOUT};  // output columns
+  constexpr int kGates = ${GATES};  // weight rows per output column
+  constexpr int kBM = ${BM};  // rows of x per tile
+  constexpr int kBN = ${BN};  // output columns per tile
+  constexpr int kBK = ${BK};  // K slice staged per iteration
+  constexpr int kThreads = 256;
+${BIND}
+  // k-major slices; rows padded to keep 16-byte alignment (128-bit reads).
+  struct alignas(16) F4 { float v[4]; };
+  __shared__ __align__(16) float xs[kBK][kBM + 4];
+  __shared__ __align__(16) float ws[kGates][kBK][kBN + 4];
+  const int tid = threadIdx.x;
+  const int tx = tid & 15;
+  const int ty = tid >> 4;
+  const int row0 = blockIdx.y * kBM;
+  const int rows = min(kBM, ${ROWS} - row0);
+  const int col0 = blockIdx.x * kBN;
+${TILE_NORM_SETUP}
+  float acc[kGates][4][4];
+#pragma unroll
+  for (int g = 0; g < kGates; ++g)
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc[g][i][j] = 0.0f;
+
+  for (int k0 = 0; k0 < kK; k0 += kBK) {
+    // Stage x[row0.., k0..] (zero outside) and W's rows for the tile's
+    // columns; consecutive threads read consecutive k (coalesced).
+    for (int e = tid; e < kBM * kBK; e += kThreads) {
+      const int r = e / kBK;
+      const int kk = e % kBK;
+      const int k = k0 + kk;
+      float v = 0.0f;
+      if (r < rows && k < kK) {
+        v = lfm_to_float(x[(long long)(row0 + r) * kK + k]);
+${TILE_NORM_APPLY}
+      }
+      xs[kk][r] = v;
+    }
+#pragma unroll
+    for (int g = 0; g < kGates; ++g) {
+      for (int e = tid; e < kBN * kBK; e += kThreads) {
+        const int c = e / kBK;
+        const int kk = e % kBK;
+        const int k = k0 + kk;
+        float v = 0.0f;
+        if (col0 + c < kOut && k < kK)
+          v = lfm_to_float(w[(long long)(g * kOut + col0 + c) * kK + k]);
+        ws[g][kk][c] = v;
+      }
+    }
+    __syncthreads();
+#pragma unroll 8
+    for (int kk = 0; kk < kBK; ++kk) {
+      const F4 a = *reinterpret_cast<const F4 *>(&xs[kk][4 * ty]);
+#pragma unroll
+      for (int g = 0; g < kGates; ++g) {
+        const F4 b = *reinterpret_cast<const F4 *>(&ws[g][kk][4 * tx]);
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+#pragma unroll
+          for (int j = 0; j < 4; ++j) acc[g][i][j] += a.v[i] * b.v[j];
+      }
+    }
+    __syncthreads();
+  }
+
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int r = 4 * ty + i;
+    if (r >= rows) continue;
+    const long long row = row0 + r;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int col = col0 + 4 * tx + j;
+      if (col >= kOut) continue;
+${TILE_EPILOGUE}
+      lfm_from_float(y[row * kOut + col], out);
+    }
+  }
+}
+)";
+
+// Per-row 1/rms of the tile's rows into shared memory, once per block: one
+// warp per row, the same sum as the GEMV form's prologue.
+constexpr llvm::StringLiteral kTileNormSetup = R"(
+  // rms_norm prologue: 1/rms of each of the tile's rows, one warp per row.
+  __shared__ float inv_rms[kBM];
+  {
+    const int warp = tid >> 5;
+    const int lane = tid & 31;
+    for (int r = warp; r < kBM; r += kThreads / 32) {
+      float sum_sq = 0.0f;
+      if (r < rows) {
+        for (int k = lane; k < kK; k += 32) {
+          const float v = lfm_to_float(x[(long long)(row0 + r) * kK + k]);
+          sum_sq += v * v;
+        }
+      }
+      sum_sq = lfm_warp_sum(sum_sq);
+      if (lane == 0) inv_rms[r] = lfm_rms_scale(sum_sq, (float)kK, ${EPS});
+    }
+  }
+  __syncthreads();
+)";
+
+constexpr llvm::StringLiteral kTileNormApply =
+    R"(        v = v * inv_rms[r] * lfm_to_float(norm_w[k]);)";
+
+std::string tileEpilogueText(int64_t epilogue) {
+  switch (epilogue) {
+  case kResidual:
+    return "      const float out = acc[0][i][j] + "
+           "lfm_to_float(residual[row * kOut + col]);";
+  case kSwiGlu:
+    return "      // SwiGLU: silu(x . W1[col]) * (x . W3[col]).\n"
+           "      const float out = lfm_silu(acc[0][i][j]) * acc[kGates - 1][i][j];";
+  default:
+    return "      const float out = acc[0][i][j];";
+  }
+}
+
 std::string epilogueText(int64_t epilogue) {
   switch (epilogue) {
   case kResidual:
@@ -185,9 +330,17 @@ std::string epilogueText(int64_t epilogue) {
   }
 }
 
-} // namespace
+// The validated operands of a linear launch, shared by both kernel forms.
+struct LinearSpec {
+  int64_t k = 0, nOut = 0, gates = 1, prologueNorm = 0, epilogue = kNone;
+  double eps = 0.0;
+  ::lfm::RowSpace rows = ::lfm::RowSpace::kTokens;
+  ::lfm::DType wDType = ::lfm::DType::kF32;
+  std::string bind;  // the buffer bindings (x, w, norm_w, residual, y)
+  std::string what;  // the formula, for the kernel's comment
+};
 
-llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
+llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
   const Launch &launch = ctx.launch;
   auto intOr = [&](const char *name, int64_t fallback) {
     auto it = launch.ints.find(name);
@@ -249,6 +402,36 @@ llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
   }
   bind += bindBuffer("y", y, next, true);
 
+  std::string what = "x . W^T";
+  if (prologueNorm)
+    what = "rms_norm(x) . W^T";
+  if (epilogue == kResidual)
+    what += " + residual";
+  if (epilogue == kSwiGlu)
+    what = "silu(" + what + "[:, :N']) * (" + what + "[:, N':])";
+  LinearSpec spec;
+  spec.k = k;
+  spec.nOut = nOut;
+  spec.gates = gates;
+  spec.prologueNorm = prologueNorm;
+  spec.epilogue = epilogue;
+  spec.eps = eps;
+  spec.rows = x.rows;
+  spec.wDType = w.dtype;
+  spec.bind = std::move(bind);
+  spec.what = std::move(what);
+  return spec;
+}
+
+} // namespace
+
+llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
+  llvm::Expected<LinearSpec> parsed = parseLinear(ctx);
+  if (!parsed)
+    return parsed.takeError();
+  const LinearSpec &spec = *parsed;
+  const int64_t k = spec.k, nOut = spec.nOut, gates = spec.gates;
+  const int64_t prologueNorm = spec.prologueNorm, epilogue = spec.epilogue;
   // 128-bit weight loads need K (hence every row start) to be a multiple of
   // the chunk; the prelude falls back to narrower loads otherwise.
   const int64_t vec = chooseChunk({k});
@@ -266,19 +449,12 @@ llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
       {"GATES", std::to_string(gates)},
       {"RPB", std::to_string(kRowsPerBlock)},
       {"WARPS", std::to_string(kWarps)},
-      {"ROWS", rowCountExpr(x.rows).str()},
-      {"WTYPE", storageType(w.dtype).str()},
-      {"BIND", bind},
-      {"EPS", floatLiteral(eps)},
+      {"ROWS", rowCountExpr(spec.rows).str()},
+      {"WTYPE", storageType(spec.wDType).str()},
+      {"BIND", spec.bind},
+      {"EPS", floatLiteral(spec.eps)},
+      {"WHAT", spec.what},
   };
-  std::string what = "x . W^T";
-  if (prologueNorm)
-    what = "rms_norm(x) . W^T";
-  if (epilogue == kResidual)
-    what += " + residual";
-  if (epilogue == kSwiGlu)
-    what = "silu(" + what + "[:, :N']) * (" + what + "[:, N':])";
-  vars.emplace_back("WHAT", what);
   vars.emplace_back("NORM_SETUP",
                     prologueNorm ? fillTemplate(kNormSetup, vars) : "");
   vars.emplace_back("NORM_LOAD", prologueNorm ? kNormLoad.str() : "");
@@ -291,7 +467,42 @@ llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
       static_cast<int32_t>(32 * kWarps),
       AffineTerm{0, 0, 0, 0,
                  static_cast<int64_t>(llvm::divideCeil(nOut, colsPerBlock)), 1},
-      AffineTerm::rows(x.rows, kRowsPerBlock));
+      AffineTerm::rows(spec.rows, kRowsPerBlock));
+  return source;
+}
+
+llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx) {
+  llvm::Expected<LinearSpec> parsed = parseLinear(ctx);
+  if (!parsed)
+    return parsed.takeError();
+  const LinearSpec &spec = *parsed;
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"ENTRY", ctx.entryPoint},
+      {"K", std::to_string(spec.k)},
+      {"NOUT", std::to_string(spec.nOut)},
+      {"GATES", std::to_string(spec.gates)},
+      {"BM", std::to_string(kTileRows)},
+      {"BN", std::to_string(kTileCols)},
+      {"BK", std::to_string(kTileK)},
+      {"ROWS", rowCountExpr(spec.rows).str()},
+      {"WTYPE", storageType(spec.wDType).str()},
+      {"BIND", spec.bind},
+      {"EPS", floatLiteral(spec.eps)},
+      {"WHAT", spec.what},
+  };
+  vars.emplace_back("TILE_NORM_SETUP",
+                    spec.prologueNorm ? fillTemplate(kTileNormSetup, vars) : "");
+  vars.emplace_back("TILE_NORM_APPLY",
+                    spec.prologueNorm ? kTileNormApply.str() : "");
+  vars.emplace_back("TILE_EPILOGUE", tileEpilogueText(spec.epilogue));
+
+  KernelSource source;
+  source.body = fillTemplate(kTiledTemplate, vars);
+  source.geometry = affineGeometry(
+      kTileThreads,
+      AffineTerm{0, 0, 0, 0,
+                 static_cast<int64_t>(llvm::divideCeil(spec.nOut, kTileCols)), 1},
+      AffineTerm::rows(spec.rows, kTileRows));
   return source;
 }
 

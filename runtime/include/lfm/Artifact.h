@@ -76,7 +76,8 @@ struct LaunchGeometry {
 };
 
 // One GPU kernel: its source, compiled binaries and launch geometry.
-// Plan::launches refer to kernels by index (Launch::kernel).
+// Plan::launches refer to kernels by index (Launch::kernel, and
+// Launch::large_rows_kernel for the variant run on steps of many rows).
 struct KernelInfo {
   std::string name;
   std::string entry_point;  // the extern "C" symbol in the module

@@ -180,6 +180,12 @@ struct Launch {
   std::vector<BufferRef> results;
   int32_t layer = -1;   // model layer it belongs to, -1 for none (for dumps)
   int32_t kernel = -1;  // index of its GPU kernel in the artifact, -1 for none
+  // An alternative kernel for steps with many rows (a tiled GEMM for long
+  // prefill chunks beside the GEMV-form default): index into the artifact's
+  // kernel table, -1 for none. Devices run it instead of `kernel` when the
+  // launch's row count (launchRows) is >= large_rows_threshold (>= 1).
+  int32_t large_rows_kernel = -1;
+  int64_t large_rows_threshold = 0;
 };
 
 struct Plan {
@@ -195,6 +201,29 @@ struct Plan {
   int64_t default_slots = 8;
   int64_t max_tokens_per_step = 512;
 };
+
+// The row count a launch works on in a step of `tokens` token rows and
+// `logit_rows` logit rows: that of its first result's row space (logits and
+// logit-row activations have R rows; everything else T).
+inline int64_t launchRows(const Plan &plan, const Launch &launch, int64_t tokens,
+                          int64_t logit_rows) {
+  if (launch.results.empty()) return tokens;
+  const BufferRef &r = launch.results.front();
+  if (r.kind == BufferRef::kLogits) return logit_rows;
+  if (r.kind == BufferRef::kActivation && r.index >= 0 &&
+      static_cast<size_t>(r.index) < plan.activations.size() &&
+      plan.activations[r.index].rows == RowSpace::kLogitRows)
+    return logit_rows;
+  return tokens;
+}
+
+// The kernel a launch runs for a step with `rows` rows (launchRows).
+inline int32_t selectKernel(const Launch &launch, int64_t rows) {
+  if (launch.large_rows_kernel >= 0 && launch.large_rows_threshold >= 1 &&
+      rows >= launch.large_rows_threshold)
+    return launch.large_rows_kernel;
+  return launch.kernel;
+}
 
 }  // namespace lfm
 

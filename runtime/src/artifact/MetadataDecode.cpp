@@ -202,6 +202,8 @@ absl::Status decodeLaunch(Decoder &d, const fb::Launch &l, const std::string &fi
   LFM_RETURN_IF_ERROR(decodeRefs(d, l.results(), field + ".results", out.results));
   out.layer = l.layer();
   out.kernel = l.kernel();
+  out.large_rows_kernel = l.large_rows_kernel();
+  out.large_rows_threshold = l.large_rows_threshold();
   return absl::OkStatus();
 }
 

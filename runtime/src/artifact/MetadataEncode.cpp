@@ -55,7 +55,8 @@ Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l) {
   auto floats_v = b.CreateVector(floats);
   auto operands = encodeRefs(b, l.operands);
   auto results = encodeRefs(b, l.results);
-  return fb::CreateLaunch(b, op, ints_v, floats_v, operands, results, l.layer, l.kernel);
+  return fb::CreateLaunch(b, op, ints_v, floats_v, operands, results, l.layer, l.kernel,
+                          l.large_rows_kernel, l.large_rows_threshold);
 }
 
 Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {

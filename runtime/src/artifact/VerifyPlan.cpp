@@ -212,6 +212,18 @@ absl::Status verifyLaunches(const Plan &p) {
     std::string field = absl::StrCat("plan.launches[", i, "] (", l.op, ")");
     LFM_RETURN_IF_ERROR(inRange(field + ".layer", l.layer, -1, p.config.numLayers() - 1));
     if (l.kernel < -1) return invalid(field, ".kernel: ", l.kernel, " is not an index or -1");
+    if (l.large_rows_kernel < -1)
+      return invalid(field, ".large_rows_kernel: ", l.large_rows_kernel,
+                     " is not an index or -1");
+    if (l.large_rows_kernel >= 0) {
+      if (l.kernel < 0)
+        return invalid(field, ".large_rows_kernel: set without a default kernel");
+      LFM_RETURN_IF_ERROR(inRange(field + ".large_rows_threshold", l.large_rows_threshold, 1,
+                                  kMaxSeqLen));
+    } else if (l.large_rows_threshold != 0) {
+      return invalid(field, ".large_rows_threshold: ", l.large_rows_threshold,
+                     " without a large_rows_kernel (must be 0)");
+    }
     for (size_t j = 0; j < l.operands.size(); ++j)
       LFM_RETURN_IF_ERROR(verifyRef(p, absl::StrCat(field, ".operands[", j, "]"), l.operands[j]));
     for (size_t j = 0; j < l.results.size(); ++j)

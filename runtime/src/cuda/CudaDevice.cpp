@@ -145,13 +145,21 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
           launch.operands.size() + launch.results.size(), " buffers, the kernel ABI allows ",
           kMaxKernelBuffers));
     }
-    const LaunchGeometry &g = kernel_table_[launch.kernel].geometry;
-    LFM_RETURN_IF_ERROR(checkLaunchGeometry(g));
-    int64_t threads = int64_t{g.block[0]} * g.block[1] * g.block[2];
-    if (g.block[0] < 1 || g.block[1] < 1 || g.block[2] < 1 || threads > 1024) {
+    if (launch.large_rows_kernel >= static_cast<int32_t>(kernel_table_.size())) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "cuda device: kernel ", kernel_table_[launch.kernel].name, " has block (", g.block[0],
-          ",", g.block[1], ",", g.block[2], "); CUDA allows 1..1024 threads"));
+          "cuda device: launch ", li, " (", launch.op, ") has large-rows kernel index ",
+          launch.large_rows_kernel, ", the artifact has ", kernel_table_.size()));
+    }
+    for (int32_t ki : {launch.kernel, launch.large_rows_kernel}) {
+      if (ki < 0) continue;
+      const LaunchGeometry &g = kernel_table_[ki].geometry;
+      LFM_RETURN_IF_ERROR(checkLaunchGeometry(g));
+      int64_t threads = int64_t{g.block[0]} * g.block[1] * g.block[2];
+      if (g.block[0] < 1 || g.block[1] < 1 || g.block[2] < 1 || threads > 1024) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cuda device: kernel ", kernel_table_[ki].name, " has block (", g.block[0], ",",
+            g.block[1], ",", g.block[2], "); CUDA allows 1..1024 threads"));
+      }
     }
   }
 
@@ -229,12 +237,15 @@ absl::Status CudaDevice::ensureLaunchScratch(const StateShape &shape) {
   const int64_t rows = layout_.max_rows;
   int64_t need = 0;
   for (const Launch &launch : plan_.launches) {
-    const LaunchGeometry &g = modules_->kernel(launch.kernel).geometry;
-    for (int corner = 0; corner < 16; ++corner) {
-      StepDims d{corner & 1 ? rows : 1, corner & 2 ? rows : 1, corner & 4 ? rows : 1,
-                 corner & 8 ? shape.max_seq_len : 1};
-      absl::StatusOr<LaunchDims> dims = computeLaunchDims(g, d);
-      if (dims.ok()) need = std::max(need, dims->scratch_bytes);
+    for (int32_t ki : {launch.kernel, launch.large_rows_kernel}) {
+      if (ki < 0) continue;
+      const LaunchGeometry &g = modules_->kernel(ki).geometry;
+      for (int corner = 0; corner < 16; ++corner) {
+        StepDims d{corner & 1 ? rows : 1, corner & 2 ? rows : 1, corner & 4 ? rows : 1,
+                   corner & 8 ? shape.max_seq_len : 1};
+        absl::StatusOr<LaunchDims> dims = computeLaunchDims(g, d);
+        if (dims.ok()) need = std::max(need, dims->scratch_bytes);
+      }
     }
   }
   if (need <= launch_scratch_.size()) return absl::OkStatus();
@@ -322,7 +333,10 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
   const CudaDriverApi &a = ctx_->api();
   for (size_t li = 0; li < plan_.launches.size(); ++li) {
     const Launch &launch = plan_.launches[li];
-    const LoadedKernel &kernel = modules_->kernel(launch.kernel);
+    // The kernel variant for this step's row count (a decode graph is keyed
+    // by the sequence count, i.e. T = R, so its choice is fixed per graph).
+    const LoadedKernel &kernel = modules_->kernel(
+        selectKernel(launch, launchRows(plan_, launch, dims.tokens, dims.logit_rows)));
     LFM_ASSIGN_OR_RETURN(LaunchDims ld, computeLaunchDims(kernel.geometry, dims));
     if (ld.empty()) continue;
     if (ld.scratch_bytes > launch_scratch_.size()) {

@@ -24,6 +24,9 @@ constexpr int64_t kMaxDynamicShared = 232448;
 struct BoundLaunch {
   const KernelInfo *kernel = nullptr;
   EmuModule::Entry entry = nullptr;
+  // The variant for steps of >= large_rows_threshold rows (Launch), if any.
+  const KernelInfo *large_rows_kernel = nullptr;
+  EmuModule::Entry large_rows_entry = nullptr;
   std::vector<cpu::Tensor> buffers;  // operands, then results
   size_t num_operands = 0;
 };
@@ -43,8 +46,8 @@ class EmuDevice final : public cpu::HostMemoryDevice {
 
  private:
   absl::Status bindLaunches();
-  absl::Status runLaunch(size_t li, const BoundLaunch &bound, const LaunchDims &dims,
-                         const LfmKernelArgs &args);
+  absl::Status runLaunch(size_t li, const KernelInfo &kernel, EmuModule::Entry entry,
+                         const LaunchDims &dims, const LfmKernelArgs &args);
 
   cpu::ThreadPool pool_;
   std::vector<KernelInfo> kernels_;
@@ -80,19 +83,30 @@ absl::Status EmuDevice::bindLaunches() {
           "emu device: launch ", li, " (op '", launch.op, "') uses kernel ", launch.kernel,
           " but the device was given ", kernels_.size(), " kernels (Device::setKernels)"));
     }
+    if (launch.large_rows_kernel >= 0 &&
+        static_cast<size_t>(launch.large_rows_kernel) >= kernels_.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "emu device: launch ", li, " (op '", launch.op, "') uses large-rows kernel ",
+          launch.large_rows_kernel, " but the device was given ", kernels_.size(),
+          " kernels (Device::setKernels)"));
+    }
     const KernelInfo &kernel = kernels_[launch.kernel];
     if (launch.operands.size() + launch.results.size() > kMaxKernelBuffers) {
       return absl::InvalidArgumentError(absl::StrCat("emu device: launch ", li, " (op '",
                                                      launch.op, "') binds more than ",
                                                      kMaxKernelBuffers, " buffers"));
     }
-    if (kernel.dynamic_shared_bytes < 0 || kernel.dynamic_shared_bytes > kMaxDynamicShared) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "emu device: kernel ", kernel.name, " asks for ", kernel.dynamic_shared_bytes,
-          " bytes of dynamic shared memory; a block has at most ", kMaxDynamicShared));
-    }
     BoundLaunch bound;
     bound.kernel = &kernel;
+    if (launch.large_rows_kernel >= 0) bound.large_rows_kernel = &kernels_[launch.large_rows_kernel];
+    for (const KernelInfo *k : {bound.kernel, bound.large_rows_kernel}) {
+      if (k == nullptr) continue;
+      if (k->dynamic_shared_bytes < 0 || k->dynamic_shared_bytes > kMaxDynamicShared) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "emu device: kernel ", k->name, " asks for ", k->dynamic_shared_bytes,
+            " bytes of dynamic shared memory; a block has at most ", kMaxDynamicShared));
+      }
+    }
     for (BufferRef ref : launch.operands) bound.buffers.push_back(memory_.describe(ref));
     for (BufferRef ref : launch.results) bound.buffers.push_back(memory_.describe(ref));
     bound.num_operands = launch.operands.size();
@@ -102,19 +116,21 @@ absl::Status EmuDevice::bindLaunches() {
   LFM_ASSIGN_OR_RETURN(module_, compileKernels(kernels_));
   for (size_t li = 0; li < launches_.size(); ++li) {
     launches_[li].entry = module_->entry(plan.launches[li].kernel);
+    if (plan.launches[li].large_rows_kernel >= 0)
+      launches_[li].large_rows_entry = module_->entry(plan.launches[li].large_rows_kernel);
   }
   return absl::OkStatus();
 }
 
-absl::Status EmuDevice::runLaunch(size_t li, const BoundLaunch &bound, const LaunchDims &dims,
-                                  const LfmKernelArgs &args) {
+absl::Status EmuDevice::runLaunch(size_t li, const KernelInfo &kernel, EmuModule::Entry entry,
+                                  const LaunchDims &dims, const LfmKernelArgs &args) {
   const int64_t blocks = dims.grid[0] * dims.grid[1] * dims.grid[2];
   // Several chunks per thread, so that blocks of uneven cost still balance.
   const int64_t grain = std::max<int64_t>(1, blocks / (4 * pool_.threads()));
   std::mutex mu;
   absl::Status first_error;
   pool_.parallelFor(blocks, grain, [&](int64_t begin, int64_t end) {
-    absl::Status s = module_->runBlocks(bound.entry, args, dims, begin, end);
+    absl::Status s = module_->runBlocks(entry, args, dims, begin, end);
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(mu);
       if (first_error.ok()) first_error = s;
@@ -122,7 +138,7 @@ absl::Status EmuDevice::runLaunch(size_t li, const BoundLaunch &bound, const Lau
   });
   if (!first_error.ok()) {
     return absl::InternalError(absl::StrCat("emu device: launch ", li, " (kernel ",
-                                            bound.kernel->name, "): ", first_error.message()));
+                                            kernel.name, "): ", first_error.message()));
   }
   return absl::OkStatus();
 }
@@ -157,8 +173,14 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
   const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
   for (size_t li = 0; li < launches_.size(); ++li) {
     const BoundLaunch &bound = launches_[li];
-    LFM_ASSIGN_OR_RETURN(LaunchDims launch_dims,
-                         computeLaunchDims(bound.kernel->geometry, dims));
+    // The launch's kernel variant for this step's row count.
+    const Launch &launch = plan.launches[li];
+    const bool large = bound.large_rows_kernel != nullptr &&
+                       selectKernel(launch, launchRows(plan, launch, tokens, rows)) ==
+                           launch.large_rows_kernel;
+    const KernelInfo &kernel = large ? *bound.large_rows_kernel : *bound.kernel;
+    const EmuModule::Entry entry = large ? bound.large_rows_entry : bound.entry;
+    LFM_ASSIGN_OR_RETURN(LaunchDims launch_dims, computeLaunchDims(kernel.geometry, dims));
     if (launch_dims.empty()) continue;
     if (launch_dims.scratch_bytes > launch_scratch_.size()) {
       LFM_ASSIGN_OR_RETURN(launch_scratch_,
@@ -181,7 +203,7 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
       args.buf[i] = t.data;
     }
     for (size_t i = buffers.size(); i < kMaxKernelBuffers; ++i) args.buf[i] = nullptr;
-    LFM_RETURN_IF_ERROR(runLaunch(li, bound, launch_dims, args));
+    LFM_RETURN_IF_ERROR(runLaunch(li, kernel, entry, launch_dims, args));
     for (const auto &[t, target] : copy_back) {
       std::memcpy(target, t.data, t.rows * t.rowBytes());
     }

@@ -215,10 +215,13 @@ TEST_F(EmuKernels, LinearInEveryForm) {
   for (Case c : {Case{37, 13, false, 0, DType::kF32}, Case{72, 40, false, 0, DType::kF32},
                  Case{200, 136, true, 0, DType::kF32},
                  Case{64, 96, false, 1, DType::kF32}, Case{136, 80, true, 2, DType::kF32},
-                 Case{72, 40, true, 2, DType::kBF16}, Case{520, 48, false, 1, DType::kBF16}}) {
+                 Case{72, 40, true, 2, DType::kBF16}, Case{520, 48, false, 1, DType::kBF16},
+                 // Several 64-column tiles, K not a multiple of the 32-wide slice.
+                 Case{100, 150, true, 2, DType::kBF16}, Case{45, 130, false, 1, DType::kF32},
+                 Case{70, 129, true, 0, DType::kF32}}) {
     SCOPED_TRACE("k " + std::to_string(c.k) + " n " + std::to_string(c.n) + " norm " +
                  std::to_string(c.norm) + " epilogue " + std::to_string(c.epilogue));
-    PlanBuilder b(/*vocab=*/16, /*max_tokens=*/80);
+    PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
     const int64_t out = c.epilogue == 2 ? c.n / 2 : c.n;
     BufferRef x = b.activation(c.k, c.dt);
     BufferRef w = b.weight({c.n, c.k}, randomValues(c.n * c.k, 10), c.dt);
@@ -229,17 +232,45 @@ TEST_F(EmuKernels, LinearInEveryForm) {
     b.launch("linear", operands, {y}, {{"prologue_norm", c.norm}, {"epilogue", c.epilogue}},
              {{"eps", 1e-5}});
     std::vector<TestStep> steps = raggedSteps();
-    // A long prefill chunk too (the tiled GEMM form).
+    // Long prefill chunks too, at and above the threshold (the tiled GEMM
+    // form): one partial row tile, then three.
+    steps.emplace_back().seqN(55, 0, 0).seqN(9, 1, 0);
+    steps.back().logit_rows = {54, 63};
     steps.emplace_back().seqN(67, 0, 0).seqN(9, 1, 0);
     steps.back().logit_rows = {66, 75};
-    compareDevices(b, {3, 128}, steps, c.dt == DType::kF32 ? 1e-4 : 1e-2);
+    steps.emplace_back().seqN(130, 2, 0).seqN(11, 1, 0);
+    steps.back().logit_rows = {129, 140};
+    compareDevices(b, {3, 256}, steps, c.dt == DType::kF32 ? 1e-4 : 1e-2);
   }
+}
+
+// Every linear launch gets the tiled GEMM form as its large-rows variant;
+// the default kernels keep their indices (the variants come after them).
+TEST_F(EmuKernels, LinearHasALargeRowsVariant) {
+  PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
+  BufferRef x = b.activation(64);
+  BufferRef h = b.activation(64);
+  b.launch("silu", {x}, {h});
+  BufferRef y = b.activation(48);
+  b.launch("linear", {h, b.weight({48, 64}, randomValues(48 * 64, 3))}, {y});
+  llvm::Expected<std::vector<KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(b.plan);
+  ASSERT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
+  ASSERT_EQ(kernels->size(), 3u);
+  EXPECT_EQ(b.plan.launches[0].kernel, 0);
+  EXPECT_EQ(b.plan.launches[0].large_rows_kernel, -1);
+  EXPECT_EQ(b.plan.launches[1].kernel, 1);
+  EXPECT_EQ(b.plan.launches[1].large_rows_kernel, 2);
+  EXPECT_EQ(b.plan.launches[1].large_rows_threshold, 64);
+  EXPECT_EQ((*kernels)[2].name, "lfm_linear_1_large_rows");
+  EXPECT_NE((*kernels)[2].cuda_source.find("Tiled GEMM form"), std::string::npos);
+  EXPECT_EQ(selectKernel(b.plan.launches[1], 63), 1);
+  EXPECT_EQ(selectKernel(b.plan.launches[1], 64), 2);
 }
 
 TEST_F(EmuKernels, LinearToLogits) {
   for (bool gather : {true, false}) {
     SCOPED_TRACE(gather ? "gathered rows" : "token rows");
-    PlanBuilder b(/*vocab=*/333);
+    PlanBuilder b(/*vocab=*/333, /*max_tokens=*/80);
     BufferRef x = b.activation(64);
     BufferRef w = b.weight({333, 64}, randomValues(333 * 64, 14), DType::kBF16);
     BufferRef in = x;
@@ -248,7 +279,11 @@ TEST_F(EmuKernels, LinearToLogits) {
       b.launch("gather_rows", {x, inputRef(InputId::kLogitRows)}, {in});
     }
     b.launch("linear", {in, w}, {kLogits});
-    compareDevices(b, {3, 64}, raggedSteps(), 1e-4);
+    std::vector<TestStep> steps = raggedSteps();
+    // 70 logit rows: the tiled form writes the logits too.
+    steps.emplace_back().seqN(40, 0, 0).seqN(30, 1, 0);
+    for (int32_t r = 0; r < 70; ++r) steps.back().logit_rows.push_back(r);
+    compareDevices(b, {3, 64}, steps, 1e-4);
   }
 }
 

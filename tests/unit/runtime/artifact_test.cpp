@@ -169,6 +169,8 @@ Plan tinyPlan() {
   };
   p.launches[2].kernel = 0;
   p.launches[3].kernel = 1;
+  p.launches[2].large_rows_kernel = 1;  // a variant for steps of >= 8 rows
+  p.launches[2].large_rows_threshold = 8;
   p.default_max_seq_len = 64;
   p.default_slots = 2;
   p.max_tokens_per_step = 16;
@@ -359,7 +361,13 @@ TEST_F(ArtifactTest, RoundTripsThePlanAndKernels) {
     EXPECT_EQ(q.launches[i].results, p.launches[i].results);
     EXPECT_EQ(q.launches[i].layer, p.launches[i].layer);
     EXPECT_EQ(q.launches[i].kernel, p.launches[i].kernel);
+    EXPECT_EQ(q.launches[i].large_rows_kernel, p.launches[i].large_rows_kernel);
+    EXPECT_EQ(q.launches[i].large_rows_threshold, p.launches[i].large_rows_threshold);
   }
+  EXPECT_EQ(q.launches[2].large_rows_kernel, 1);
+  EXPECT_EQ(q.launches[2].large_rows_threshold, 8);
+  EXPECT_EQ(q.launches[3].large_rows_kernel, -1);  // absent: the schema default
+  EXPECT_EQ(q.launches[3].large_rows_threshold, 0);
   EXPECT_EQ(q.default_max_seq_len, 64);
   EXPECT_EQ(q.default_slots, 2);
   EXPECT_EQ(q.max_tokens_per_step, 16);
@@ -373,7 +381,10 @@ TEST_F(ArtifactTest, RoundTripsThePlanAndKernels) {
 TEST_F(ArtifactTest, RoundTripsAnEmptyKernelTable) {
   Artifact a = tinyArtifact();
   a.kernels.clear();
-  for (Launch &l : a.plan.launches) l.kernel = -1;
+  for (Launch &l : a.plan.launches) {
+    l.kernel = l.large_rows_kernel = -1;
+    l.large_rows_threshold = 0;
+  }
   ASSERT_TRUE(writeArtifact(a, nullptr, path("a.lfma")).ok());
   auto b = readArtifact(path("a.lfma"));
   ASSERT_TRUE(b.ok()) << b.status();
@@ -794,6 +805,23 @@ TEST(VerifyPlanTest, RejectsBadIndices) {
   expectRejected(p, "plan.activations[2] 'bcx'.region");
 }
 
+TEST(VerifyPlanTest, RejectsBadLargeRowsVariants) {
+  Plan p = tinyPlan();
+  p.launches[2].large_rows_kernel = -2;
+  expectRejected(p, "plan.launches[2] (linear).large_rows_kernel: -2 is not an index or -1");
+  p = tinyPlan();
+  p.launches[2].large_rows_threshold = 0;
+  expectRejected(p, "plan.launches[2] (linear).large_rows_threshold: must be in [1, ");
+  p = tinyPlan();
+  p.launches[3].large_rows_threshold = 4;
+  expectRejected(p, "plan.launches[3] (gated_short_conv).large_rows_threshold: 4 without a "
+                    "large_rows_kernel");
+  p = tinyPlan();
+  p.launches[4].large_rows_kernel = 0;
+  p.launches[4].large_rows_threshold = 4;
+  expectRejected(p, "plan.launches[4] (linear).large_rows_kernel: set without a default kernel");
+}
+
 TEST(VerifyPlanTest, RejectsUnknownOpsAndBadAttributes) {
   Plan p = tinyPlan();
   p.launches[4].op = "fused_everything";
@@ -922,6 +950,14 @@ TEST(VerifyArtifactTest, RejectsBadKernelTables) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(message(st).find(
                 "plan.launches[5] (linear).kernel: 2 is outside the kernel table (2 kernels)"),
+            std::string::npos)
+      << st;
+  a = tinyArtifact();
+  a.plan.launches[2].large_rows_kernel = 2;
+  st = verifyArtifact(a);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(message(st).find("plan.launches[2] (linear).large_rows_kernel: 2 is outside the "
+                             "kernel table (2 kernels)"),
             std::string::npos)
       << st;
   a = tinyArtifact();

@@ -191,6 +191,56 @@ TEST_F(FakeDriver, EveryLaunchGetsItsGridAndArgs) {
   }
 }
 
+// Launch::large_rows_kernel: the variant runs when the launch's row count
+// (T, or R for launches that write logit rows) reaches the threshold.
+TEST_F(FakeDriver, LargeRowsVariantIsPickedByRowCount) {
+  PlanBuilder b = tinyFusedPlan(TinyWeights{});
+  std::vector<KernelInfo> kernels = kernelsFor(b.plan);
+  const size_t n = b.plan.launches.size();
+  for (size_t i = 0; i < n; ++i) {
+    KernelInfo k = kernels[i];
+    k.name = k.entry_point = "big" + std::to_string(i) + "_" + b.plan.launches[i].op;
+    k.binaries = {{"sm_90", KernelBinary::Kind::kCubin, bytes("CUBIN sm_90 " + k.name)}};
+    k.geometry.block = {64, 1, 1};
+    b.plan.launches[i].large_rows_kernel = static_cast<int32_t>(kernels.size());
+    b.plan.launches[i].large_rows_threshold = 4;
+    kernels.push_back(k);
+  }
+  auto d = createDevice({DeviceKind::kCuda, 1});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_TRUE(d->device->setKernels(kernels).ok());
+  absl::Status s = d->device->load(b.plan, b.weights);
+  ASSERT_TRUE(s.ok()) << s;
+  auto state = d->device->allocateState({4, 64});
+  ASSERT_TRUE(state.ok()) << state.status();
+  const Plan &plan = b.plan;
+  int logit_launches = 0;
+  for (int64_t tokens : {5, 3}) {
+    SCOPED_TRACE("T = " + std::to_string(tokens));
+    TestStep step;
+    if (tokens == 5) {
+      step.seq({1, 5, 9}, 2, 0).seq({4, 7}, 0, 0);
+    } else {
+      step.seq({1, 5}, 2, 0).seq({4}, 0, 0);
+    }
+    step.logit_rows = {1, static_cast<int32_t>(tokens - 1)};
+    log_->clear();
+    ASSERT_TRUE(d->device->execute(step.inputs(), **state, {}).ok());
+    ASSERT_EQ(log_->launches.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const Launch &launch = plan.launches[i];
+      const bool logit_rows = launchRows(plan, launch, 100, 2) == 2;
+      logit_launches += logit_rows;
+      // R = 2 < 4 always; T = 5 >= 4 picks the variant, T = 3 does not.
+      const bool large = !logit_rows && tokens >= 4;
+      EXPECT_EQ(log_->launches[i].entry,
+                (large ? "big" : "k") + std::to_string(i) + "_" + launch.op);
+      EXPECT_EQ(log_->launches[i].block[0], large ? 64u : 32u);
+    }
+  }
+  EXPECT_GT(logit_launches, 0);  // the plan has launches in both row spaces
+}
+
 TEST_F(FakeDriver, LogitsAndBuffersRoundTrip) {
   Loaded l = load();
   ASSERT_NE(l.state, nullptr);
