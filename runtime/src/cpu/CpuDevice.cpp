@@ -26,26 +26,16 @@ class CpuDevice final : public HostMemoryDevice {
   explicit CpuDevice(int threads) : HostMemoryDevice("cpu device"), pool_(threads) {}
 
   std::string name() const override { return "cpu"; }
-  absl::Status load(const Plan &plan, HostWeights weights) override;
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
 
  private:
-  absl::Status bindLaunches();
+  void unbindLaunches() override { launches_.clear(); }
+  absl::Status bindLaunches() override;
 
   ThreadPool pool_;
   std::vector<BoundLaunch> launches_;
 };
-
-absl::Status CpuDevice::load(const Plan &plan, HostWeights weights) {
-  launches_.clear();
-  LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
-  if (absl::Status s = bindLaunches(); !s.ok()) {
-    memory_.unload();
-    return s;
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CpuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();

@@ -11,11 +11,23 @@
 
 #include "HostPlanMemory.h"
 #include "lfm/Device.h"
+#include "lfm/StatusMacros.h"
 
 namespace lfm::cpu {
 
 class HostMemoryDevice : public Device {
  public:
+  // Takes the plan's memory, then binds its launches to this device's
+  // kernels; a plan that cannot be bound leaves the device unloaded.
+  absl::Status load(const Plan &plan, HostWeights weights) final {
+    unbindLaunches();
+    LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
+    if (absl::Status s = bindLaunches(); !s.ok()) {
+      memory_.unload();
+      return s;
+    }
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override {
     return memory_.allocateState(shape);
   }
@@ -31,6 +43,10 @@ class HostMemoryDevice : public Device {
  protected:
   // `device` starts every message ("cpu device: ...").
   explicit HostMemoryDevice(std::string device) : memory_(std::move(device)) {}
+
+  // Forget / prepare the per-launch bindings of memory_.plan().
+  virtual void unbindLaunches() = 0;
+  virtual absl::Status bindLaunches() = 0;
 
   HostPlanMemory memory_;
 };

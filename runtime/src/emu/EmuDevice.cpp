@@ -40,12 +40,12 @@ class EmuDevice final : public cpu::HostMemoryDevice {
     kernels_.assign(kernels.begin(), kernels.end());
     return absl::OkStatus();
   }
-  absl::Status load(const Plan &plan, HostWeights weights) override;
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
 
  private:
-  absl::Status bindLaunches();
+  void unbindLaunches() override { launches_.clear(); }
+  absl::Status bindLaunches() override;
   absl::Status runLaunch(size_t li, const KernelInfo &kernel, EmuModule::Entry entry,
                          const LaunchDims &dims, const LfmKernelArgs &args);
 
@@ -57,16 +57,6 @@ class EmuDevice final : public cpu::HostMemoryDevice {
   // allocated, as kernels expect (KernelAbi.h).
   cpu::HostBuffer launch_scratch_;
 };
-
-absl::Status EmuDevice::load(const Plan &plan, HostWeights weights) {
-  launches_.clear();
-  LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
-  if (absl::Status s = bindLaunches(); !s.ok()) {
-    memory_.unload();
-    return s;
-  }
-  return absl::OkStatus();
-}
 
 absl::Status EmuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
