@@ -31,19 +31,8 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   weights_ = std::move(weights);
   regions_.clear();
   scratch_.clear();
-  writes_logits_ = false;
-
-  std::vector<int64_t> scratch_bytes;
-  for (size_t li = 0; li < plan_.launches.size(); ++li) {
-    const Launch &launch = plan_.launches[li];
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      writes_logits_ |= launch.results[ri].kind == BufferRef::kLogits;
-      if (!layout_.needs_scratch[li][ri]) continue;
-      if (scratch_bytes.size() <= ri) scratch_bytes.resize(ri + 1, 0);
-      int64_t region = plan_.activations[launch.results[ri].index].region;
-      scratch_bytes[ri] = std::max(scratch_bytes[ri], layout_.region_bytes[region]);
-    }
-  }
+  writes_logits_ = layout_.writes_logits;
+  const std::vector<int64_t> &scratch_bytes = layout_.result_scratch_bytes;
   for (size_t r = 0; r < layout_.region_bytes.size(); ++r) {
     LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(layout_.region_bytes[r],
                                                             absl::StrCat("activation region ", r)));

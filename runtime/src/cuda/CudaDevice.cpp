@@ -203,19 +203,8 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
   }
   LFM_ASSIGN_OR_RETURN(arena_, DeviceMemory::allocate(ctx_, total, "activation arena"));
 
-  std::vector<int64_t> scratch_bytes;
-  writes_logits_ = false;
-  for (size_t li = 0; li < plan_.launches.size(); ++li) {
-    const Launch &launch = plan_.launches[li];
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      writes_logits_ |= launch.results[ri].kind == BufferRef::kLogits;
-      if (!layout_.needs_scratch[li][ri]) continue;
-      if (scratch_bytes.size() <= ri) scratch_bytes.resize(ri + 1, 0);
-      int64_t region = plan_.activations[launch.results[ri].index].region;
-      scratch_bytes[ri] = std::max(scratch_bytes[ri], layout_.region_bytes[region]);
-    }
-  }
-  for (int64_t bytes : scratch_bytes) {
+  writes_logits_ = layout_.writes_logits;
+  for (int64_t bytes : layout_.result_scratch_bytes) {
     LFM_ASSIGN_OR_RETURN(DeviceMemory m, DeviceMemory::allocate(ctx_, bytes, "result scratch"));
     result_scratch_.push_back(std::move(m));
   }

@@ -200,6 +200,18 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
       }
     }
   }
+
+  for (size_t li = 0; li < plan.launches.size(); ++li) {
+    const Launch &launch = plan.launches[li];
+    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
+      layout.writes_logits |= launch.results[ri].kind == BufferRef::kLogits;
+      if (!layout.needs_scratch[li][ri]) continue;
+      if (layout.result_scratch_bytes.size() <= ri) layout.result_scratch_bytes.resize(ri + 1, 0);
+      const int32_t region = plan.activations[launch.results[ri].index].region;
+      layout.result_scratch_bytes[ri] =
+          std::max(layout.result_scratch_bytes[ri], layout.region_bytes[region]);
+    }
+  }
   return layout;
 }
 
