@@ -18,67 +18,14 @@ using namespace ::lfm;
 namespace mlir::lfm::cuda {
 
 BufferDesc describeBuffer(const Plan &plan, BufferRef ref) {
-  static constexpr const char *kInputs[] = {"tokens", "row_offsets", "slots",
-                                            "start_pos", "logit_rows"};
+  BufferInfo info = ::lfm::describeBuffer(plan, ref);
   BufferDesc d;
   d.ref = ref;
-  switch (ref.kind) {
-  case BufferRef::kInput:
-    d.dtype = DType::kI32;
-    d.width = 1;
-    d.name = std::string("step input ") +
-             (ref.index >= 0 && ref.index < kNumInputs ? kInputs[ref.index]
-                                                       : "?");
-    break;
-  case BufferRef::kWeight: {
-    const WeightSpec &w = plan.weights[ref.index];
-    d.dtype = w.dtype;
-    int64_t rows = w.shape.size() >= 2 ? w.shape[0] : 1;
-    int64_t elements = weightElements(w);
-    d.width = rows > 0 ? elements / rows : 0;
-    d.name = llvm::formatv("weight {0} ({1})", ref.index, w.name).str();
-    break;
-  }
-  case BufferRef::kActivation: {
-    const ActivationSpec &a = plan.activations[ref.index];
-    d.dtype = a.dtype;
-    d.width = a.width;
-    d.rows = a.rows;
-    d.name = llvm::formatv("activation {0} ({1})", ref.index, a.name).str();
-    break;
-  }
-  case BufferRef::kConvState: {
-    const ConvStateSpec &c = plan.conv_states[ref.index];
-    d.dtype = c.dtype;
-    d.width = c.hidden;
-    d.rowsPerSlot = c.kernel - 1;
-    d.name = llvm::formatv("conv state {0} (layer {1})", ref.index, c.layer).str();
-    break;
-  }
-  case BufferRef::kKeyCache:
-  case BufferRef::kValueCache: {
-    const KvCacheSpec &k = plan.kv_caches[ref.index];
-    d.dtype = k.dtype;
-    d.width = k.kv_heads * k.head_dim;
-    d.name = llvm::formatv("{0} cache {1} (layer {2})",
-                           ref.kind == BufferRef::kKeyCache ? "key" : "value",
-                           ref.index, k.layer)
-                 .str();
-    break;
-  }
-  case BufferRef::kLogits:
-    d.dtype = DType::kF32;
-    d.width = plan.config.vocab_size;
-    // Logit rows, unless the launch that writes the logits reads token rows
-    // (a plan without gather_rows; PlanLayout.h).
-    for (const Launch &l : plan.launches)
-      for (const BufferRef &r : l.results)
-        if (r.kind == BufferRef::kLogits && !l.operands.empty() &&
-            l.operands[0].kind == BufferRef::kActivation)
-          d.rows = plan.activations[l.operands[0].index].rows;
-    d.name = "the logits";
-    break;
-  }
+  d.dtype = info.dtype;
+  d.width = info.width;
+  d.rows = info.space;
+  d.rowsPerSlot = info.rows_per_slot;
+  d.name = std::move(info.name);
   return d;
 }
 

@@ -8,6 +8,7 @@
 #define LFM_PLANLAYOUT_H
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -42,6 +43,23 @@ struct PlanLayout {
 // buffer and reason. Per-op checks (operand kinds and widths) are the
 // device's, since they describe its kernels.
 absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan);
+
+// The row space of the logits buffer (see PlanLayout::logits_rows): token
+// rows when the first launch writing it reads token rows, else logit rows.
+RowSpace logitsRowSpace(const Plan &plan);
+
+// A buffer's element type and row shape, as devices and code generators see
+// it. The plan must have passed layoutPlan (or verifyPlan): `ref` is trusted.
+struct BufferInfo {
+  BufferRef ref;
+  DType dtype = DType::kF32;
+  int64_t width = 0;                  // columns of a row
+  RowSpace space = RowSpace::kTokens; // activations and logits: T or R rows
+  int64_t weight_rows = 0;            // weights: rows (1 for a vector)
+  int64_t rows_per_slot = 0;          // conv state: kernel - 1
+  std::string name;                   // for errors: "activation 3 (layer0.norm)"
+};
+BufferInfo describeBuffer(const Plan &plan, BufferRef ref);
 
 // The bytes of one pool of a conv state or a K (or V) cache for `shape`.
 absl::StatusOr<int64_t> convStateBytes(const ConvStateSpec &spec, const StateShape &shape);

@@ -89,57 +89,15 @@ absl::StatusOr<const HostState *> HostPlanMemory::ownState(const DeviceState *st
 }
 
 Tensor HostPlanMemory::describe(BufferRef ref) const {
-  static constexpr const char *kInputs[] = {"tokens", "row_offsets", "slots", "start_pos",
-                                            "logit_rows"};
+  BufferInfo info = describeBuffer(plan_, ref);
   Tensor t;
   t.ref = ref;
-  switch (ref.kind) {
-    case BufferRef::kInput:
-      t.dtype = DType::kI32;
-      t.width = 1;
-      t.name = absl::StrCat("step input ", kInputs[ref.index]);
-      break;
-    case BufferRef::kWeight: {
-      const WeightSpec &w = plan_.weights[ref.index];
-      t.dtype = w.dtype;
-      t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;
-      int64_t elements = weightElements(w);
-      t.width = t.rows > 0 ? elements / t.rows : 0;
-      t.name = absl::StrCat("weight ", ref.index, " (", w.name, ")");
-      break;
-    }
-    case BufferRef::kActivation: {
-      const ActivationSpec &a = plan_.activations[ref.index];
-      t.dtype = a.dtype;
-      t.space = a.rows;
-      t.width = a.width;
-      t.name = absl::StrCat("activation ", ref.index, " (", a.name, ")");
-      break;
-    }
-    case BufferRef::kConvState: {
-      const ConvStateSpec &c = plan_.conv_states[ref.index];
-      t.dtype = c.dtype;
-      t.width = c.hidden;
-      t.rows_per_slot = c.kernel - 1;
-      t.name = absl::StrCat("conv state ", ref.index, " (layer ", c.layer, ")");
-      break;
-    }
-    case BufferRef::kKeyCache:
-    case BufferRef::kValueCache: {
-      const KvCacheSpec &k = plan_.kv_caches[ref.index];
-      t.dtype = k.dtype;
-      t.width = k.kv_heads * k.head_dim;
-      t.name = absl::StrCat(ref.kind == BufferRef::kKeyCache ? "key" : "value", " cache ",
-                            ref.index, " (layer ", k.layer, ")");
-      break;
-    }
-    case BufferRef::kLogits:
-      t.dtype = DType::kF32;
-      t.space = layout_.logits_rows;
-      t.width = plan_.config.vocab_size;
-      t.name = "the logits";
-      break;
-  }
+  t.dtype = info.dtype;
+  t.space = info.space;
+  t.rows = info.weight_rows;
+  t.width = info.width;
+  t.rows_per_slot = info.rows_per_slot;
+  t.name = std::move(info.name);
   return t;
 }
 

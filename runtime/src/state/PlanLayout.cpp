@@ -138,7 +138,6 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
   // Buffer references, results, and the span of launches each activation is
   // live over (first to last launch that touches it).
   std::vector<int64_t> first(num_acts, -1), last(num_acts, -1);
-  bool logits_written = false;
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
     for (const std::vector<BufferRef> *refs : {&launch.operands, &launch.results}) {
@@ -156,13 +155,6 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
       if (r.kind != BufferRef::kActivation && r.kind != BufferRef::kLogits) {
         return absl::InvalidArgumentError(absl::StrCat(
             launchName(plan, li), ": result ", ri, " must be an activation or the logits"));
-      }
-      if (r.kind == BufferRef::kLogits && !logits_written) {
-        logits_written = true;
-        if (!launch.operands.empty() && launch.operands[0].kind == BufferRef::kActivation &&
-            plan.activations[launch.operands[0].index].rows == RowSpace::kTokens) {
-          layout.logits_rows = RowSpace::kTokens;
-        }
       }
       bool shares = false;
       if (r.kind == BufferRef::kActivation) {
@@ -201,6 +193,7 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
     }
   }
 
+  layout.logits_rows = logitsRowSpace(plan);
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
     for (size_t ri = 0; ri < launch.results.size(); ++ri) {
@@ -213,6 +206,76 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
     }
   }
   return layout;
+}
+
+RowSpace logitsRowSpace(const Plan &plan) {
+  for (const Launch &launch : plan.launches) {
+    for (BufferRef r : launch.results) {
+      if (r.kind != BufferRef::kLogits) continue;
+      const bool reads_tokens =
+          !launch.operands.empty() && launch.operands[0].kind == BufferRef::kActivation &&
+          launch.operands[0].index >= 0 &&
+          static_cast<size_t>(launch.operands[0].index) < plan.activations.size() &&
+          plan.activations[launch.operands[0].index].rows == RowSpace::kTokens;
+      return reads_tokens ? RowSpace::kTokens : RowSpace::kLogitRows;
+    }
+  }
+  return RowSpace::kLogitRows;
+}
+
+BufferInfo describeBuffer(const Plan &plan, BufferRef ref) {
+  static constexpr const char *kInputs[] = {"tokens", "row_offsets", "slots", "start_pos",
+                                            "logit_rows"};
+  BufferInfo b;
+  b.ref = ref;
+  switch (ref.kind) {
+    case BufferRef::kInput:
+      b.dtype = DType::kI32;
+      b.width = 1;
+      b.name = absl::StrCat("step input ",
+                            ref.index >= 0 && ref.index < kNumInputs ? kInputs[ref.index] : "?");
+      break;
+    case BufferRef::kWeight: {
+      const WeightSpec &w = plan.weights[ref.index];
+      b.dtype = w.dtype;
+      b.weight_rows = w.shape.size() >= 2 ? w.shape[0] : 1;
+      b.width = b.weight_rows > 0 ? weightElements(w) / b.weight_rows : 0;
+      b.name = absl::StrCat("weight ", ref.index, " (", w.name, ")");
+      break;
+    }
+    case BufferRef::kActivation: {
+      const ActivationSpec &a = plan.activations[ref.index];
+      b.dtype = a.dtype;
+      b.space = a.rows;
+      b.width = a.width;
+      b.name = absl::StrCat("activation ", ref.index, " (", a.name, ")");
+      break;
+    }
+    case BufferRef::kConvState: {
+      const ConvStateSpec &c = plan.conv_states[ref.index];
+      b.dtype = c.dtype;
+      b.width = c.hidden;
+      b.rows_per_slot = c.kernel - 1;
+      b.name = absl::StrCat("conv state ", ref.index, " (layer ", c.layer, ")");
+      break;
+    }
+    case BufferRef::kKeyCache:
+    case BufferRef::kValueCache: {
+      const KvCacheSpec &k = plan.kv_caches[ref.index];
+      b.dtype = k.dtype;
+      b.width = k.kv_heads * k.head_dim;
+      b.name = absl::StrCat(ref.kind == BufferRef::kKeyCache ? "key" : "value", " cache ",
+                            ref.index, " (layer ", k.layer, ")");
+      break;
+    }
+    case BufferRef::kLogits:
+      b.dtype = DType::kF32;
+      b.space = logitsRowSpace(plan);
+      b.width = plan.config.vocab_size;
+      b.name = "the logits";
+      break;
+  }
+  return b;
 }
 
 }  // namespace lfm
