@@ -217,69 +217,73 @@ KernelSource emitNorm(const EmitContext &ctx, const NormSpec &spec) {
   return out;
 }
 
+/// The arity and eps checks both norm families start with, and x.
+llvm::Expected<NormSpec> startNormSpec(const EmitContext &ctx,
+                                       size_t operands, size_t results) {
+  if (llvm::Error error = expectArity(ctx, operands, results))
+    return std::move(error);
+  llvm::Expected<double> eps = floatAttr(ctx, "eps");
+  if (!eps)
+    return eps.takeError();
+  NormSpec spec;
+  spec.x = describeBuffer(ctx.plan, ctx.launch.operands[0]);
+  spec.eps = *eps;
+  return spec;
+}
+
 } // namespace
 
 llvm::Expected<KernelSource> emitRmsNorm(const EmitContext &ctx) {
-  if (llvm::Error error = expectArity(ctx, 2, 1))
-    return std::move(error);
-  llvm::Expected<double> eps = floatAttr(ctx, "eps");
-  if (!eps)
-    return eps.takeError();
-  NormSpec spec;
-  spec.x = describeBuffer(ctx.plan, ctx.launch.operands[0]);
+  llvm::Expected<NormSpec> spec = startNormSpec(ctx, 2, 1);
+  if (!spec)
+    return spec.takeError();
   BufferDesc w = describeBuffer(ctx.plan, ctx.launch.operands[1]);
   BufferDesc y = describeBuffer(ctx.plan, ctx.launch.results[0]);
   auto group = ctx.launch.ints.find("group");
-  spec.group = group == ctx.launch.ints.end() ? spec.x.width : group->second;
-  spec.eps = *eps;
-  if (spec.group <= 0 || spec.x.width % spec.group != 0)
+  spec->group = group == ctx.launch.ints.end() ? spec->x.width : group->second;
+  if (spec->group <= 0 || spec->x.width % spec->group != 0)
     return emitError(ctx, "group must divide the width");
-  if (y.width != spec.x.width)
+  if (y.width != spec->x.width)
     return emitError(ctx, "the input and the result differ in width");
-  spec.summary =
-      spec.group == spec.x.width
+  spec->summary =
+      spec->group == spec->x.width
           ? llvm::formatv("rms_norm: y = x / sqrt(mean(x^2) + {0}) * w",
-                          floatLiteral(spec.eps))
+                          floatLiteral(spec->eps))
                 .str()
           : llvm::formatv("rms_norm: y = x / sqrt(mean(x^2) + {0}) * w over "
                           "each group of {1} columns",
-                          floatLiteral(spec.eps), spec.group)
+                          floatLiteral(spec->eps), spec->group)
                 .str();
-  spec.bindings = bindBuffer("x", spec.x, 0, false) +
-                  bindBuffer("weight", w, 1, false) +
-                  bindBuffer("y", y, 2, true);
-  return emitNorm(ctx, spec);
+  spec->bindings = bindBuffer("x", spec->x, 0, false) +
+                   bindBuffer("weight", w, 1, false) +
+                   bindBuffer("y", y, 2, true);
+  return emitNorm(ctx, *spec);
 }
 
 llvm::Expected<KernelSource> emitAddRmsNorm(const EmitContext &ctx) {
-  if (llvm::Error error = expectArity(ctx, 3, 2))
-    return std::move(error);
-  llvm::Expected<double> eps = floatAttr(ctx, "eps");
-  if (!eps)
-    return eps.takeError();
-  NormSpec spec;
-  spec.x = describeBuffer(ctx.plan, ctx.launch.operands[0]);
+  llvm::Expected<NormSpec> spec = startNormSpec(ctx, 3, 2);
+  if (!spec)
+    return spec.takeError();
   BufferDesc residual = describeBuffer(ctx.plan, ctx.launch.operands[1]);
   BufferDesc w = describeBuffer(ctx.plan, ctx.launch.operands[2]);
   BufferDesc normed = describeBuffer(ctx.plan, ctx.launch.results[0]);
   BufferDesc sum = describeBuffer(ctx.plan, ctx.launch.results[1]);
   for (const BufferDesc *b : {&residual, &normed, &sum})
-    if (b->width != spec.x.width)
+    if (b->width != spec->x.width)
       return emitError(ctx, "operands and results differ in width");
-  spec.group = spec.x.width;
-  spec.eps = *eps;
-  spec.addResidual = true;
-  spec.sumDType = sum.dtype;
-  spec.summary = llvm::formatv("add_rms_norm: sum = x + residual, normed = "
-                               "sum / sqrt(mean(sum^2) + {0}) * w",
-                               floatLiteral(spec.eps))
-                     .str();
-  spec.bindings = bindBuffer("x", spec.x, 0, false) +
-                  bindBuffer("residual", residual, 1, false) +
-                  bindBuffer("weight", w, 2, false) +
-                  bindBuffer("y", normed, 3, true) +
-                  bindBuffer("sum", sum, 4, true);
-  return emitNorm(ctx, spec);
+  spec->group = spec->x.width;
+  spec->addResidual = true;
+  spec->sumDType = sum.dtype;
+  spec->summary = llvm::formatv("add_rms_norm: sum = x + residual, normed = "
+                                "sum / sqrt(mean(sum^2) + {0}) * w",
+                                floatLiteral(spec->eps))
+                      .str();
+  spec->bindings = bindBuffer("x", spec->x, 0, false) +
+                   bindBuffer("residual", residual, 1, false) +
+                   bindBuffer("weight", w, 2, false) +
+                   bindBuffer("y", normed, 3, true) +
+                   bindBuffer("sum", sum, 4, true);
+  return emitNorm(ctx, *spec);
 }
 
 } // namespace mlir::lfm::cuda
