@@ -124,6 +124,11 @@ int run(int argc, char **argv) {
 
   absl::StatusOr<CreatedDevice> device = createDevice({o.device, o.threads});
   if (!device.ok()) return fail(device.status());
+  if (absl::Status s = bindModelKernels({o.device, o.threads}, *device, model->plan,
+                                        model->kernels);
+      !s.ok()) {
+    return fail(s);
+  }
   if (!device->note.empty()) std::cerr << "lfm-bench: " << device->note << "\n";
   const std::string device_name = device->device->name();
   std::string gpu_name;
@@ -134,7 +139,6 @@ int run(int argc, char **argv) {
       peak = info->peak_bandwidth;
     }
   }
-  if (absl::Status s = device->device->setKernels(model->kernels); !s.ok()) return fail(s);
 
   const Plan plan = model->plan;
   int64_t max_batch = 1;

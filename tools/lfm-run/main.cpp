@@ -30,15 +30,23 @@ int run(int argc, char **argv) {
     return 0;
   }
 
+  // The device first, so that --device cuda without a GPU fails before the
+  // weights are read; then the artifact's kernels, which may send auto back
+  // to the cpu device.
   absl::StatusOr<CreatedDevice> device = createDevice({opt.device, opt.threads});
   if (!device.ok()) return fail(device.status());
-  if (!device->note.empty()) std::cerr << "lfm-run: " << device->note << "\n";
-  const std::string device_name = device->device->name();
 
   auto load_start = std::chrono::steady_clock::now();
   absl::StatusOr<LoadedModel> model =
       loadModel({opt.artifact, opt.weights, opt.random_seed});
   if (!model.ok()) return fail(model.status());
+  if (absl::Status s = bindModelKernels({opt.device, opt.threads}, *device, model->plan,
+                                        model->kernels);
+      !s.ok()) {
+    return fail(s);
+  }
+  if (!device->note.empty()) std::cerr << "lfm-run: " << device->note << "\n";
+  const std::string device_name = device->device->name();
   const Plan &plan = model->plan;
   SessionOptions session_options{opt.slots, opt.max_seq_len};
   if (session_options.slots == 0) {
@@ -46,7 +54,6 @@ int run(int argc, char **argv) {
         std::max<int64_t>(plan.default_slots, static_cast<int64_t>(opt.prompts.size()));
   }
   std::string weights_origin = model->weights_origin;
-  if (absl::Status s = device->device->setKernels(model->kernels); !s.ok()) return fail(s);
   absl::StatusOr<std::unique_ptr<Session>> session = Session::create(
       std::move(device->device), plan, std::move(model->weights), session_options);
   if (!session.ok()) return fail(session.status());

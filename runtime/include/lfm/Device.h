@@ -82,6 +82,18 @@ class Device {
     return absl::OkStatus();
   }
 
+  // Whether this device can run `plan` with `kernels`, checked before any
+  // weight is uploaded: every launch (and large-rows variant) names a kernel
+  // of the table that this device can load (cuda: a CUBIN for its arch or a
+  // PTX it can JIT; emu: the CUDA C++ source). The cpu device needs none.
+  // The error says which launch or kernel is missing what.
+  virtual absl::Status checkKernels(const Plan &plan,
+                                    std::span<const KernelInfo> kernels) const {
+    (void)plan;
+    (void)kernels;
+    return absl::OkStatus();
+  }
+
   // Allocates the conv states and KV caches of a pool for the loaded plan.
   virtual absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) = 0;
 
@@ -134,6 +146,14 @@ struct CreatedDevice {
 // available (or built); kAuto picks CUDA when it is available and the CPU
 // otherwise, saying so in `note`.
 absl::StatusOr<CreatedDevice> createDevice(const DeviceOptions &options);
+
+// Gives `created.device` (from createDevice(options)) the kernels of the
+// model it will load, after Device::checkKernels. When the device cannot run
+// them and options.kind is kAuto (an artifact compiled without kernels, or
+// for other GPUs), it replaces the device with the cpu device and says why in
+// `created.note`; with any other kind the check's error is returned.
+absl::Status bindModelKernels(const DeviceOptions &options, CreatedDevice &created,
+                              const Plan &plan, std::span<const KernelInfo> kernels);
 
 }  // namespace lfm
 

@@ -4,8 +4,11 @@
 //
 //   auto model = lfm::loadModel({.artifact_path = "model.lfma",
 //                                .weights_path = "LFM2-350M/"});
-//   auto dev = lfm::createDevice({.kind = lfm::DeviceKind::kAuto});
-//   dev->device->setKernels(model->kernels);  // the GPU kernels (cuda, emu)
+//   lfm::DeviceOptions options{.kind = lfm::DeviceKind::kAuto};
+//   auto dev = lfm::createDevice(options);
+//   // The artifact's GPU kernels (cuda, emu); auto falls back to the cpu
+//   // device when the GPU cannot run them (dev->note says why).
+//   lfm::bindModelKernels(options, *dev, model->plan, model->kernels);
 //   auto session = lfm::Session::create(std::move(dev->device), model->plan,
 //                                       std::move(model->weights), {});
 //   (*session)->claim(/*request_id=*/1);
@@ -50,7 +53,7 @@ struct ModelSource {
 struct LoadedModel {
   Plan plan;
   HostWeights weights;
-  // The artifact's GPU kernels: give them to the device (Device::setKernels)
+  // The artifact's GPU kernels: give them to the device (bindModelKernels)
   // before creating the session.
   std::vector<KernelInfo> kernels;
   std::string weights_origin;  // "checkpoint PATH", "embedded", "random seed N": for messages

@@ -10,6 +10,7 @@
 #include "cuda/CudaContext.h"
 #include "cuda/CudaModules.h"
 #include "cuda/DecodeGraphs.h"
+#include "kernels/KernelCoverage.h"
 #include "lfm/Artifact.h"
 #include "lfm/KernelAbi.h"
 #include "lfm/PlanLayout.h"
@@ -47,6 +48,8 @@ class CudaDevice final : public Device {
 
   std::string name() const override { return absl::StrCat("cuda:", ctx_->info().ordinal); }
   absl::Status setKernels(std::span<const KernelInfo> kernels) override;
+  absl::Status checkKernels(const Plan &plan,
+                            std::span<const KernelInfo> kernels) const override;
   absl::Status load(const Plan &plan, HostWeights weights) override;
   absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape) override;
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
@@ -112,6 +115,24 @@ absl::Status CudaDevice::setKernels(std::span<const KernelInfo> kernels) {
   return absl::OkStatus();
 }
 
+absl::Status CudaDevice::checkKernels(const Plan &plan,
+                                      std::span<const KernelInfo> kernels) const {
+  const CudaDeviceInfo &info = ctx_->info();
+  return checkKernelCoverage("cuda device", plan, kernels,
+                             [&](const KernelInfo &k) -> absl::Status {
+    LFM_RETURN_IF_ERROR(binaryFor(k, info).status());
+    LFM_RETURN_IF_ERROR(checkLaunchGeometry(k.geometry));
+    const LaunchGeometry &g = k.geometry;
+    int64_t threads = int64_t{g.block[0]} * g.block[1] * g.block[2];
+    if (g.block[0] < 1 || g.block[1] < 1 || g.block[2] < 1 || threads > 1024) {
+      return absl::FailedPreconditionError(absl::StrCat("has block (", g.block[0], ",",
+                                                        g.block[1], ",", g.block[2],
+                                                        "); CUDA allows 1..1024 threads"));
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
   loaded_ = false;
   ++generation_;
@@ -130,36 +151,15 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
           weights.buffers[i].size(), " bytes, its spec needs ", layout.weight_bytes[i]));
     }
   }
-  // Every launch must have a kernel the device can launch with the ABI.
+  // Every launch must have a kernel the device can load and launch with the ABI.
+  LFM_RETURN_IF_ERROR(checkKernels(plan, kernel_table_));
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
-    if (launch.kernel < 0 || launch.kernel >= static_cast<int32_t>(kernel_table_.size())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cuda device: launch ", li, " (", launch.op, ") has no GPU kernel (kernel index ",
-          launch.kernel, ", the artifact has ", kernel_table_.size(),
-          "): compile the artifact with CUDA code generation"));
-    }
     if (launch.operands.size() + launch.results.size() > static_cast<size_t>(kMaxKernelBuffers)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cuda device: launch ", li, " (", launch.op, ") binds ",
           launch.operands.size() + launch.results.size(), " buffers, the kernel ABI allows ",
           kMaxKernelBuffers));
-    }
-    if (launch.large_rows_kernel >= static_cast<int32_t>(kernel_table_.size())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cuda device: launch ", li, " (", launch.op, ") has large-rows kernel index ",
-          launch.large_rows_kernel, ", the artifact has ", kernel_table_.size()));
-    }
-    for (int32_t ki : {launch.kernel, launch.large_rows_kernel}) {
-      if (ki < 0) continue;
-      const LaunchGeometry &g = kernel_table_[ki].geometry;
-      LFM_RETURN_IF_ERROR(checkLaunchGeometry(g));
-      int64_t threads = int64_t{g.block[0]} * g.block[1] * g.block[2];
-      if (g.block[0] < 1 || g.block[1] < 1 || g.block[2] < 1 || threads > 1024) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cuda device: kernel ", kernel_table_[ki].name, " has block (", g.block[0], ",",
-            g.block[1], ",", g.block[2], "); CUDA allows 1..1024 threads"));
-      }
     }
   }
 

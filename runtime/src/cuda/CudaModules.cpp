@@ -59,6 +59,16 @@ const KernelBinary *selectBinary(const KernelInfo &kernel, int cc_major, int cc_
   return best_ptx != nullptr ? best_ptx : compatible_cubin;
 }
 
+absl::StatusOr<const KernelBinary *> binaryFor(const KernelInfo &kernel,
+                                               const CudaDeviceInfo &info) {
+  if (const KernelBinary *b = selectBinary(kernel, info.cc_major, info.cc_minor)) return b;
+  std::vector<std::string> targets;
+  for (const KernelBinary &b : kernel.binaries) targets.push_back(b.target);
+  return absl::FailedPreconditionError(
+      absl::StrCat("has no binary for ", info.name, " (", info.smTarget(), "); it has [",
+                   absl::StrJoin(targets, ", "), "]: recompile with --target ", info.smTarget()));
+}
+
 absl::StatusOr<std::unique_ptr<CudaModules>> CudaModules::load(
     std::shared_ptr<CudaContext> ctx, std::span<const KernelInfo> kernels) {
   auto out = std::make_unique<CudaModules>();
@@ -67,15 +77,13 @@ absl::StatusOr<std::unique_ptr<CudaModules>> CudaModules::load(
   const CudaDriverApi &a = ctx->api();
   for (size_t k = 0; k < kernels.size(); ++k) {
     const KernelInfo &kernel = kernels[k];
-    const KernelBinary *binary = selectBinary(kernel, info.cc_major, info.cc_minor);
-    if (binary == nullptr) {
-      std::vector<std::string> targets;
-      for (const KernelBinary &b : kernel.binaries) targets.push_back(b.target);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "kernel ", k, " (", kernel.name, ") has no binary for ", info.name, " (",
-          info.smTarget(), "); it has [", absl::StrJoin(targets, ", "),
-          "]: recompile with --target ", info.smTarget()));
+    absl::StatusOr<const KernelBinary *> selected = binaryFor(kernel, info);
+    if (!selected.ok()) {
+      return absl::Status(selected.status().code(),
+                          absl::StrCat("kernel ", k, " (", kernel.name, ") ",
+                                       selected.status().message()));
     }
+    const KernelBinary *binary = *selected;
     // PTX must be NUL-terminated for the driver; the artifact stores it
     // without one.
     std::string image(binary->data.begin(), binary->data.end());

@@ -21,6 +21,11 @@ namespace lfm::cuda {
 // (binary-compatible, e.g. sm_80 on 8.6). nullptr when none can run.
 const KernelBinary *selectBinary(const KernelInfo &kernel, int cc_major, int cc_minor);
 
+// selectBinary for the GPU `info` describes, or an error (starting "has no
+// binary for") that lists the kernel's targets and says how to recompile.
+absl::StatusOr<const KernelBinary *> binaryFor(const KernelInfo &kernel,
+                                               const CudaDeviceInfo &info);
+
 struct LoadedKernel {
   CUfunction function = nullptr;
   LaunchGeometry geometry;

@@ -11,6 +11,7 @@
 #include "cpu/HostMemoryDevice.h"
 #include "cpu/ThreadPool.h"
 #include "emu/EmuCompiler.h"
+#include "kernels/KernelCoverage.h"
 #include "lfm/KernelAbi.h"
 #include "lfm/StatusMacros.h"
 
@@ -40,6 +41,15 @@ class EmuDevice final : public cpu::HostMemoryDevice {
     kernels_.assign(kernels.begin(), kernels.end());
     return absl::OkStatus();
   }
+  absl::Status checkKernels(const Plan &plan,
+                            std::span<const KernelInfo> kernels) const override {
+    return checkKernelCoverage("emu device", plan, kernels, [](const KernelInfo &k) {
+      return k.cuda_source.empty()
+                 ? absl::FailedPreconditionError(
+                       "has no CUDA C++ source, which the emu device compiles for the host")
+                 : absl::OkStatus();
+    });
+  }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
                        std::span<float> logits) override;
 
@@ -60,26 +70,9 @@ class EmuDevice final : public cpu::HostMemoryDevice {
 
 absl::Status EmuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
+  LFM_RETURN_IF_ERROR(checkKernels(plan, kernels_));
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
-    if (launch.kernel < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "emu device: launch ", li, " (op '", launch.op,
-          "') has no generated kernel; the emu device runs the artifact's CUDA kernels (compile "
-          "it with them, or use --device cpu)"));
-    }
-    if (static_cast<size_t>(launch.kernel) >= kernels_.size()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "emu device: launch ", li, " (op '", launch.op, "') uses kernel ", launch.kernel,
-          " but the device was given ", kernels_.size(), " kernels (Device::setKernels)"));
-    }
-    if (launch.large_rows_kernel >= 0 &&
-        static_cast<size_t>(launch.large_rows_kernel) >= kernels_.size()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "emu device: launch ", li, " (op '", launch.op, "') uses large-rows kernel ",
-          launch.large_rows_kernel, " but the device was given ", kernels_.size(),
-          " kernels (Device::setKernels)"));
-    }
     const KernelInfo &kernel = kernels_[launch.kernel];
     if (launch.operands.size() + launch.results.size() > kMaxKernelBuffers) {
       return absl::InvalidArgumentError(absl::StrCat("emu device: launch ", li, " (op '",

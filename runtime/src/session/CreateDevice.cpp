@@ -43,4 +43,19 @@ absl::StatusOr<CreatedDevice> createDevice(const DeviceOptions &options) {
   return absl::InvalidArgumentError("unknown device kind");
 }
 
+absl::Status bindModelKernels(const DeviceOptions &options, CreatedDevice &created,
+                              const Plan &plan, std::span<const KernelInfo> kernels) {
+  if (created.device == nullptr) return absl::InvalidArgumentError("no device to bind kernels to");
+  absl::Status usable = created.device->checkKernels(plan, kernels);
+  if (!usable.ok()) {
+    if (options.kind != DeviceKind::kAuto) return usable;
+    // auto: a GPU that cannot run this artifact is no reason to fail.
+    std::string why = absl::StrCat(created.device->name(), " cannot run this artifact (",
+                                   usable.message(), "); using the cpu device");
+    created.device = cpu::createCpuDevice(options.threads);
+    created.note = created.note.empty() ? why : absl::StrCat(created.note, "; ", why);
+  }
+  return created.device->setKernels(kernels);
+}
+
 }  // namespace lfm

@@ -139,7 +139,50 @@ TEST_F(FakeDriver, LaunchWithoutAKernelIsAnError) {
   auto d = createDevice({DeviceKind::kCuda, 1});
   ASSERT_TRUE(d.ok());
   absl::Status s = d->device->load(b.plan, b.weights);
-  EXPECT_NE(s.message().find("has no GPU kernel"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("cuda device: launch 0"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("has no generated kernel"), std::string::npos) << s;
+}
+
+// bindModelKernels: auto keeps a GPU that can run the kernels, and leaves
+// one that cannot (no kernels at all, or none built for its arch) for the
+// cpu device, saying why; an explicit cuda device reports the reason.
+TEST_F(FakeDriver, AutoFallsBackWhenTheGpuCannotRunTheKernels) {
+  PlanBuilder b = tinyFusedPlan(TinyWeights{});
+  const Plan without_kernels = b.plan;
+  std::vector<KernelInfo> kernels = kernelsFor(b.plan);
+
+  auto bind = [&](DeviceKind kind, const Plan &plan, std::span<const KernelInfo> table,
+                  CreatedDevice &out) {
+    absl::StatusOr<CreatedDevice> d = createDevice({kind, 1});
+    EXPECT_TRUE(d.ok()) << d.status();
+    if (!d.ok()) return d.status();
+    out = std::move(*d);
+    return bindModelKernels({kind, 1}, out, plan, table);
+  };
+
+  CreatedDevice gpu;
+  ASSERT_TRUE(bind(DeviceKind::kAuto, b.plan, kernels, gpu).ok());
+  EXPECT_EQ(gpu.device->name(), "cuda:0");
+  EXPECT_TRUE(gpu.note.empty()) << gpu.note;
+
+  CreatedDevice none;
+  ASSERT_TRUE(bind(DeviceKind::kAuto, without_kernels, {}, none).ok());
+  EXPECT_EQ(none.device->name(), "cpu");
+  EXPECT_NE(none.note.find("cuda:0 cannot run this artifact"), std::string::npos) << none.note;
+  EXPECT_NE(none.note.find("has no generated kernel"), std::string::npos) << none.note;
+  EXPECT_TRUE(none.device->load(without_kernels, b.weights).ok());
+
+  setenv("FAKE_CUDA_CC", "80", 1);  // only sm_90 CUBIN and compute_90 PTX
+  CreatedDevice older;
+  ASSERT_TRUE(bind(DeviceKind::kAuto, b.plan, kernels, older).ok());
+  EXPECT_EQ(older.device->name(), "cpu");
+  EXPECT_NE(older.note.find("no binary for Fake H200 (sm_80)"), std::string::npos) << older.note;
+
+  CreatedDevice strict;
+  absl::Status s = bind(DeviceKind::kCuda, b.plan, kernels, strict);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("cuda device: kernel 0 (k0_"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("recompile with --target sm_80"), std::string::npos) << s;
 }
 
 TEST_F(FakeDriver, EveryLaunchGetsItsGridAndArgs) {

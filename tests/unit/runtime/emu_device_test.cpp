@@ -130,15 +130,26 @@ TEST(EmuDevice, PlansItCannotRunAreErrors) {
   std::unique_ptr<Device> emu = emuDevice();
   absl::Status s = emu->load(b.plan, b.weights);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("op 'add'"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("emu device: launch 0 (add) has no generated kernel"),
+            std::string::npos)
+      << s;
+  EXPECT_FALSE(emu->checkKernels(b.plan, {}).ok());
 
   b.plan.launches[0].kernel = 0;
   s = emu->load(b.plan, b.weights);  // no kernels given
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("setKernels"), std::string::npos) << s;
 
+  KernelInfo sourceless = kernel("add_pos", "", perToken());
+  sourceless.cuda_source.clear();
+  s = emu->checkKernels(b.plan, {&sourceless, 1});
+  EXPECT_NE(s.message().find("kernel 0 (add_pos, launch 0, add): has no CUDA C++ source"),
+            std::string::npos)
+      << s;
+
   KernelInfo broken = kernel("add_pos", "extern \"C\" __global__ void add_pos(LfmKernelArgs) { nope; }",
                              perToken());
+  EXPECT_TRUE(emu->checkKernels(b.plan, {&broken, 1}).ok());
   ASSERT_TRUE(emu->setKernels({&broken, 1}).ok());
   s = emu->load(b.plan, b.weights);
   EXPECT_FALSE(s.ok());

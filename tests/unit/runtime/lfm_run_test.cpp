@@ -3,6 +3,8 @@
 // and logits, the dump has the documented rows, and every bad input exits 1
 // with a message.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -242,6 +244,23 @@ TEST_F(LfmRun, JsonSummaryAndAutoDevice) {
     EXPECT_NE(r.out.find(key), std::string::npos) << key << "\n" << r.out;
   }
   EXPECT_NE(r.err.find("using the cpu device"), std::string::npos) << r.err;
+}
+
+// A GPU that cannot run the artifact (this one has no kernels): auto falls
+// back to the cpu device and says why; an explicit cuda fails before it runs.
+TEST_F(LfmRun, AutoLeavesAGpuThatCannotRunTheArtifact) {
+  setenv("LFM_LIBCUDA", LFM_FAKE_CUDA, 1);
+  Result a = runLfm(embedded() + " --device auto --max-new-tokens 2 --prompt-ids 1,2");
+  Result c = runLfm(embedded() + " --device cuda --max-new-tokens 2 --prompt-ids 1,2");
+  unsetenv("LFM_LIBCUDA");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(parseLines(a.out).size(), 1u) << a.out;
+  EXPECT_NE(a.err.find("cuda:0 cannot run this artifact"), std::string::npos) << a.err;
+  EXPECT_NE(a.err.find("has no generated kernel"), std::string::npos) << a.err;
+  EXPECT_NE(a.err.find("using the cpu device"), std::string::npos) << a.err;
+  EXPECT_EQ(c.code, 1) << c.err;
+  EXPECT_NE(c.err.find("cuda device: launch 0"), std::string::npos) << c.err;
+  EXPECT_TRUE(c.out.empty()) << c.out;
 }
 
 TEST_F(LfmRun, SamplingIsDeterministicPerSeed) {
