@@ -23,6 +23,10 @@
 namespace mlir::lfm::cuda {
 namespace {
 
+// The NVRTC cache's default limit ($LFM_CACHE_MAX_MB overrides it): a
+// kernel's CUBIN is tens of KB, so this holds every model's many times.
+constexpr uint64_t kNvrtcCacheBytes = uint64_t{256} << 20;
+
 // The slice of nvrtc.h we use, declared here so that building needs no CUDA
 // headers. nvrtcResult is an int-sized enum; NVRTC_SUCCESS is 0.
 using NvrtcResult = int;
@@ -251,23 +255,6 @@ llvm::Expected<std::string> nvrtcVersion() {
   return api().versionText;
 }
 
-std::string defaultCacheDir() {
-  if (std::optional<std::string> dir = llvm::sys::Process::GetEnv("LFM_CACHE_DIR"))
-    return *dir;
-  llvm::SmallString<256> path;
-  if (std::optional<std::string> xdg = llvm::sys::Process::GetEnv("XDG_CACHE_HOME");
-      xdg && !xdg->empty()) {
-    path = *xdg;
-  } else if (std::optional<std::string> home = llvm::sys::Process::GetEnv("HOME");
-             home && !home->empty()) {
-    path = *home;
-    llvm::sys::path::append(path, ".cache");
-  } else {
-    return "";
-  }
-  llvm::sys::path::append(path, "lfm");
-  return std::string(path);
-}
 
 llvm::Expected<std::vector<uint8_t>> compileSource(llvm::StringRef name,
                                                    llvm::StringRef source,
@@ -361,6 +348,7 @@ llvm::Expected<CompileStats> compileKernels(
                                   api().versionText),
                          target);
         if (std::optional<std::vector<uint8_t>> hit = readCache(path)) {
+          ::lfm::touchCacheEntry(path);
           job.data = std::move(*hit);
           ++cached;
           continue;
@@ -388,6 +376,11 @@ llvm::Expected<CompileStats> compileKernels(
   worker();
   for (std::thread &thread : pool)
     thread.join();
+  if (options.useCache && !options.cacheDir.empty() && compiled > 0) {
+    llvm::SmallString<256> dir(options.cacheDir);
+    llvm::sys::path::append(dir, "nvrtc");
+    ::lfm::pruneCache(std::string(dir), ::lfm::cacheLimitBytes(kNvrtcCacheBytes));
+  }
 
   // The first few failures in full (a broken prelude fails every kernel the
   // same way), then a count.

@@ -17,9 +17,10 @@
 // round alike everywhere else.
 //
 // Compiles run in parallel (up to 4 at once) and are cached on disk, keyed
-// by a hash of the source, the options and the NVRTC version, in
-// $LFM_CACHE_DIR, else $XDG_CACHE_HOME/lfm, else ~/.cache/lfm (subfolder
-// nvrtc/).
+// by a hash of the source, the options and the NVRTC version, in the
+// nvrtc/ folder of lfm/CacheDir.h's cache root ($LFM_CACHE_DIR, else
+// $XDG_CACHE_HOME/lfm, else ~/.cache/lfm). A compile that ran NVRTC then
+// prunes the least recently used binaries beyond 256 MB ($LFM_CACHE_MAX_MB).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +28,7 @@
 #define LFM_CODEGEN_CUDA_NVRTC_H
 
 #include "lfm/Artifact.h"
+#include "lfm/CacheDir.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -60,13 +62,10 @@ llvm::Error checkNvrtcAvailable();
 /// "13.0": the loaded NVRTC's version, or an error as above.
 llvm::Expected<std::string> nvrtcVersion();
 
-/// The cache folder (see above); empty if none can be determined.
-std::string defaultCacheDir();
-
 struct CompileOptions {
   std::vector<CompileTarget> targets = defaultCompileTargets();
   bool useCache = true;
-  std::string cacheDir = defaultCacheDir();
+  std::string cacheDir = ::lfm::defaultCacheDir();
   unsigned maxParallel = 4;
 };
 

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lfm/CacheDir.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm::emu {
@@ -33,6 +34,9 @@ namespace fs = std::filesystem;
 constexpr const char *kFlags =
     "-O2 -std=c++17 -shared -fPIC -fno-strict-aliasing -Wno-unknown-pragmas -w";
 constexpr const char *kLibraries = "-lboost_context";
+// The emu cache's default limit ($LFM_CACHE_MAX_MB overrides it): a model's
+// library is a few hundred KB, so this holds thousands.
+constexpr uint64_t kEmuCacheBytes = uint64_t{512} << 20;
 
 bool isIdentifier(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
@@ -87,17 +91,6 @@ std::map<std::string, std::string> dynamicSharedArrays(std::string_view source) 
     arrays[m[2].str()] = std::regex_replace(m[1].str(), kAlign, "");
   }
   return arrays;
-}
-
-std::string cacheRoot() {
-  if (const char *dir = std::getenv("LFM_CACHE_DIR"); dir != nullptr && *dir) return dir;
-  if (const char *dir = std::getenv("XDG_CACHE_HOME"); dir != nullptr && *dir) {
-    return std::string(dir) + "/lfm";
-  }
-  if (const char *home = std::getenv("HOME"); home != nullptr && *home) {
-    return std::string(home) + "/.cache/lfm";
-  }
-  return (fs::temp_directory_path() / "lfm-cache").string();
 }
 
 absl::Status writeFile(const fs::path &path, std::string_view text) {
@@ -184,11 +177,14 @@ absl::StatusOr<std::unique_ptr<EmuModule>> compileKernels(std::span<const Kernel
                                 std::string_view(k_lfm_emu_scheduler_cpp), std::string_view(tu)}) {
     key = fnv1a(part, fnv1a("\n", key));
   }
-  const fs::path dir = fs::path(cacheRoot()) / "emu" / absl::StrFormat("%016x", key);
+  const fs::path cache = fs::path(defaultCacheDir()) / "emu";
+  const fs::path dir = cache / absl::StrFormat("%016x", key);
   const fs::path library = dir / "kernels.so";
 
   std::error_code ec;
-  if (!fs::exists(library, ec)) {
+  if (fs::exists(library, ec)) {
+    touchCacheEntry(dir.string());
+  } else {
     fs::create_directories(dir.parent_path(), ec);
     // Build in a private folder and rename it into place, so that processes
     // compiling the same kernels at once never see a half-written library.
@@ -227,6 +223,9 @@ absl::StatusOr<std::unique_ptr<EmuModule>> compileKernels(std::span<const Kernel
     return absl::InternalError(absl::StrCat("emu device: cannot load ", module->path_, ": ",
                                             dlerror()));
   }
+  // Loaded, so this library may go too if the cache is over its limit (the
+  // mapping outlives the file); other processes' libraries are older.
+  pruneCache(cache.string(), cacheLimitBytes(kEmuCacheBytes));
   module->run_blocks_ =
       reinterpret_cast<EmuModule::RunBlocksFn>(dlsym(module->handle_, "lfm_emu_run_blocks"));
   if (module->run_blocks_ == nullptr) {

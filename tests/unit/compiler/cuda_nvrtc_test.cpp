@@ -3,8 +3,10 @@
 // with a message where NVRTC is missing.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "codegen/cuda/KernelEmitter.h"
@@ -64,21 +66,6 @@ class ScopedEnv {
   const char *name_;
   std::optional<std::string> old_;
 };
-
-TEST(CudaNvrtc, CacheDirFollowsTheEnvironment) {
-  {
-    ScopedEnv cache("LFM_CACHE_DIR", "/tmp/some-lfm-cache");
-    EXPECT_EQ(defaultCacheDir(), "/tmp/some-lfm-cache");
-  }
-  ScopedEnv cache("LFM_CACHE_DIR", nullptr);
-  {
-    ScopedEnv xdg("XDG_CACHE_HOME", "/tmp/xdg");
-    EXPECT_EQ(defaultCacheDir(), "/tmp/xdg/lfm");
-  }
-  ScopedEnv xdg("XDG_CACHE_HOME", nullptr);
-  ScopedEnv home("HOME", "/home/someone");
-  EXPECT_EQ(defaultCacheDir(), "/home/someone/.cache/lfm");
-}
 
 TEST(CudaNvrtc, CompilesThePreludeAndAKernel) {
   SKIP_WITHOUT_NVRTC();
@@ -150,6 +137,37 @@ TEST(CudaNvrtc, CompileKernelsReportsEveryFailureAndCaches) {
   ASSERT_TRUE(static_cast<bool>(uncached));
   EXPECT_EQ(uncached->compiled, 2u);
   EXPECT_EQ(uncached->cached, 0u);
+  fs::remove_all(cache);
+}
+
+// A compile that ran NVRTC keeps the cache within $LFM_CACHE_MAX_MB by
+// dropping the least recently used binaries; what it just wrote stays.
+TEST(CudaNvrtc, CompilesPruneTheCache) {
+  SKIP_WITHOUT_NVRTC();
+  fs::path cache = fs::path(LFM_BINARY_DIR) / "nvrtc-prune-test-cache";
+  fs::remove_all(cache);
+  fs::create_directories(cache / "nvrtc");
+  const fs::path stale = cache / "nvrtc" / "stale.cubin";
+  std::ofstream(stale) << std::string(3 << 20, 'x');
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(48));
+
+  std::vector<lfm::KernelInfo> kernels(1);
+  kernels[0].name = kernels[0].entry_point = "good_kernel";
+  kernels[0].cuda_source = devicePrelude().str() + kGoodBody + "\n// prune test\n";
+  CompileOptions options;
+  options.targets = {*parseCompileTarget("sm_80")};
+  options.cacheDir = cache.string();
+  ScopedEnv limit("LFM_CACHE_MAX_MB", "1");
+  llvm::Expected<CompileStats> stats = compileKernels(kernels, options);
+  ASSERT_TRUE(static_cast<bool>(stats)) << llvm::toString(stats.takeError());
+  EXPECT_EQ(stats->compiled, 1u);
+  EXPECT_FALSE(fs::exists(stale));
+  size_t kept = 0;
+  for (const fs::directory_entry &e : fs::directory_iterator(cache / "nvrtc")) {
+    EXPECT_EQ(e.path().extension(), ".cubin") << e.path();
+    ++kept;
+  }
+  EXPECT_EQ(kept, 1u);
   fs::remove_all(cache);
 }
 
