@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 
+#include "../ScopedEnv.h"
 #include "codegen/cuda/KernelEmitter.h"
 #include "codegen/cuda/Nvrtc.h"
 #include "llvm/Support/Error.h"
@@ -16,6 +16,7 @@
 namespace {
 
 using namespace mlir::lfm::cuda;
+using lfm::testing::ScopedEnv;
 namespace fs = std::filesystem;
 
 #define SKIP_WITHOUT_NVRTC()                                                  \
@@ -52,20 +53,6 @@ TEST(CudaNvrtc, ParsesTargets) {
   EXPECT_EQ(nvrtcOptions(defaults[1])[0], "--gpu-architecture=sm_90");
 }
 
-// Sets an environment variable for the scope, restoring it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char *name, const char *value) : name_(name) {
-    if (const char *old = std::getenv(name))
-      old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnv() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char *name_;
-  std::optional<std::string> old_;
-};
 
 TEST(CudaNvrtc, CompilesThePreludeAndAKernel) {
   SKIP_WITHOUT_NVRTC();

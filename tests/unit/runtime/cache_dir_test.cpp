@@ -8,26 +8,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <string>
+
+#include "../ScopedEnv.h"
 
 namespace lfm::testing {
 namespace {
 namespace fs = std::filesystem;
 
-// Sets an environment variable for the scope, restoring it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char *name, const char *value) : name_(name) {
-    if (const char *old = std::getenv(name)) old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnv() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char *name_;
-  std::optional<std::string> old_;
-};
 
 TEST(CacheDir, RootFollowsTheEnvironment) {
   {
