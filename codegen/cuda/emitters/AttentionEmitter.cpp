@@ -491,8 +491,8 @@ ${BIND}
   // Dynamic shared memory, ${SHARED} bytes: the q tile, one K and one V tile
   // (row-major, f32), the tile's scores, then probabilities, key-major
   // (p_s[key][row]), and per row the rescale factor and the final sum.
-  extern __shared__ __align__(16) float lfm_dynamic_smem[];
-  float (*q_s)[kStride] = reinterpret_cast<float (*)[kStride]>(lfm_dynamic_smem);
+  extern __shared__ __align__(16) float lfm_flash_smem[];
+  float (*q_s)[kStride] = reinterpret_cast<float (*)[kStride]>(lfm_flash_smem);
   float (*k_s)[kStride] = q_s + kBQ;
   float (*v_s)[kStride] = k_s + kBK;
   float (*p_s)[kBQ + 4] = reinterpret_cast<float (*)[kBQ + 4]>(v_s + kBK);
