@@ -46,8 +46,8 @@
 // share each K/V tile through L2. The block's 128 threads walk the keys
 // [0, last row's position] in 32-key tiles staged in shared memory (wide
 // loads, f32) and for each tile
-//   - compute the 64 x 32 scores, thread (ty, tx) a 4 x 4 block, from the
-//     q tile (staged once) and the K tile;
+//   - compute the 64 x 32 scores, thread (ty, tx) 4 rows x 4 keys, from
+//     the q tile (staged once) and the K tile;
 //   - update each row's online softmax (two threads per row, masking keys
 //     past the row's position: the diagonal tile), writing probabilities
 //     and the rescale factor to shared memory;
@@ -428,7 +428,7 @@ namespace {
 
 // The flash form's tiles: kFlashRows query rows per block, kFlashKeys keys
 // per K/V tile, kFlashThreads threads. The kernel's thread mapping is
-// written for exactly these (16 x 8 threads own 4 x 4 score blocks; two
+// written for exactly these (16 x 8 threads own 4 rows x 4 keys each; two
 // threads per row keep the softmax statistics), see kFlashTemplate.
 constexpr int64_t kFlashRows = 64;
 constexpr int64_t kFlashKeys = 32;
@@ -501,7 +501,9 @@ ${BIND}
 
   const int tid = threadIdx.x;
   // Q K^T and P V: thread (ty, tx) owns tile rows 4 ty .. 4 ty + 3 against
-  // keys 4 tx .. 4 tx + 3, and the same rows' output chunks tx, tx + 8, ...
+  // keys tx, tx + 8, tx + 16, tx + 24 (the 8 threads of a row group read 8
+  // consecutive K rows: no bank conflicts), and the same rows' output chunks
+  // tx, tx + 8, ...
   const int ty = tid >> 3, tx = tid & 7;
   // The softmax statistics: two threads per row, each over half the keys.
   const int stat_row = tid >> 1, half = tid & 1;
@@ -560,7 +562,7 @@ ${BIND}
 #pragma unroll
         for (int i = 0; i < 4; ++i) lfm_load_n<kDotVec>(&q_s[4 * ty + i][dd], a[i]);
 #pragma unroll
-        for (int j = 0; j < 4; ++j) lfm_load_n<kDotVec>(&k_s[4 * tx + j][dd], b[j]);
+        for (int j = 0; j < 4; ++j) lfm_load_n<kDotVec>(&k_s[tx + 8 * j][dd], b[j]);
 #pragma unroll
         for (int i = 0; i < 4; ++i)
 #pragma unroll
@@ -572,7 +574,7 @@ ${BIND}
       for (int j = 0; j < 4; ++j) {
         const float col[4] = {s[0][j] * kScale, s[1][j] * kScale, s[2][j] * kScale,
                               s[3][j] * kScale};
-        lfm_store_n<4>(&p_s[4 * tx + j][4 * ty], col);
+        lfm_store_n<4>(&p_s[tx + 8 * j][4 * ty], col);
       }
     }
     __syncthreads();
@@ -581,18 +583,25 @@ ${BIND}
     // stat_last_key: the causal mask): the new max, the rescale factor of
     // what came before, and the probabilities in place of the scores.
     if (warp_live) {
-      const int j0 = half * (kBK / 2);
+      // Thread `half` takes the keys j with (j / 4) % 2 == half: the pair's
+      // reads of a row then fall in different banks.
       float tile_max = kNoScore;
-      for (int j = j0; j < j0 + kBK / 2; ++j)
-        if (kb + j <= stat_last_key) tile_max = fmaxf(tile_max, p_s[j][stat_row]);
+#pragma unroll
+      for (int j4 = 4 * half; j4 < kBK; j4 += 8)
+#pragma unroll
+        for (int j = j4; j < j4 + 4; ++j)
+          if (kb + j <= stat_last_key) tile_max = fmaxf(tile_max, p_s[j][stat_row]);
       const float m_new = fmaxf(m, lfm_warp_max(tile_max, 2));
       const float alpha = expf(m - m_new);
       float sum = 0.0f;
-      for (int j = j0; j < j0 + kBK / 2; ++j) {
-        const float p = kb + j <= stat_last_key ? expf(p_s[j][stat_row] - m_new) : 0.0f;
-        p_s[j][stat_row] = p;
-        sum += p;
-      }
+#pragma unroll
+      for (int j4 = 4 * half; j4 < kBK; j4 += 8)
+#pragma unroll
+        for (int j = j4; j < j4 + 4; ++j) {
+          const float p = kb + j <= stat_last_key ? expf(p_s[j][stat_row] - m_new) : 0.0f;
+          p_s[j][stat_row] = p;
+          sum += p;
+        }
       l = l * alpha + lfm_warp_sum(sum, 2);
       m = m_new;
       if (half == 0) alpha_s[stat_row] = alpha;
