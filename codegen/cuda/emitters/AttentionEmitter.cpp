@@ -53,7 +53,10 @@
 //     and the rescale factor to shared memory;
 //   - rescale and accumulate o += P V, thread (ty, tx) owning the same 4
 //     rows and 1/8 of the head dims, in f32 registers.
-// Then y = o / l, once per row: no scratch.
+// Warp w owns rows 16 w .. 16 w + 15 in all three steps, so a warp whose
+// rows are past the tile's end or see none of a key tile (above the
+// diagonal) skips that tile's math. Then y = o / l, once per row: no
+// scratch.
 //
 // Grid x = heads, y = ceil((T + 63 N) / 64), an upper bound (affine in T and
 // N) on the sum over sequences of ceil(rows / 64): each block finds its
@@ -509,8 +512,10 @@ ${BIND}
   const int stat_row = tid >> 1, half = tid & 1;
   const int stat_last_key = stat_row < rows ? min(pos0 + stat_row, args.max_seq_len - 1) : -1;
   // Warp w owns rows 16 w .. 16 w + 15 in all three roles: warps past the
-  // tile's rows skip the math (warp-uniform, so the shuffles stay full).
+  // tile's rows skip the math (warp-uniform, so the shuffles stay full), and
+  // so do warps whose rows see none of a key tile (above the diagonal).
   const bool warp_live = 16 * (tid >> 5) < rows;
+  const int warp_last_pos = pos0 + 16 * (tid >> 5) + 15;
 
   for (int i = tid; i < kBQ * kChunks; i += blockDim.x) {
     const int r = i / kChunks, c = (i % kChunks) * kVec;
@@ -548,9 +553,10 @@ ${BIND}
       lfm_store_n<kVec>(&v_s[j][c], vv);
     }
     __syncthreads();
+    const bool warp_on = warp_live && kb <= warp_last_pos;
 
     // Scores of the thread's 4 rows x 4 keys, scaled, into p_s.
-    if (warp_live) {
+    if (warp_on) {
       float s[4][4];
 #pragma unroll
       for (int i = 0; i < 4; ++i)
@@ -582,7 +588,7 @@ ${BIND}
     // Online softmax of stat_row over the tile's visible keys (key <=
     // stat_last_key: the causal mask): the new max, the rescale factor of
     // what came before, and the probabilities in place of the scores.
-    if (warp_live) {
+    if (warp_on) {
       // Thread `half` takes the keys j with (j / 4) % 2 == half: the pair's
       // reads of a row then fall in different banks.
       float tile_max = kNoScore;
@@ -609,7 +615,7 @@ ${BIND}
     __syncthreads();
 
     // o = o * alpha + P V for the thread's rows and output chunks.
-    if (warp_live) {
+    if (warp_on) {
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const float alpha = alpha_s[4 * ty + i];
