@@ -45,6 +45,10 @@ constexpr Family kFamilies[] = {
 // large_rows_kernel): the tiled GEMM form of linear for long prefill chunks.
 // Below the threshold the GEMV form reads each weight once per 8 rows and
 // wins; from 64 rows on, the tiled form reads it once per 64.
+// And the flash form of attention: from 64 rows on (one full 64-row query
+// tile) a prefill chunk reads each K/V row once per 64 query rows instead of
+// once per row; below it, a step is decode or short chunks, where the
+// split-KV form spreads each row's keys over blocks and fills the GPU.
 struct LargeRowsFamily {
   llvm::StringLiteral op;
   EmitterFn emit;
@@ -52,6 +56,7 @@ struct LargeRowsFamily {
 };
 constexpr LargeRowsFamily kLargeRowsFamilies[] = {
     {"linear", emitLinearLargeRows, 64},
+    {"attention", emitAttentionLargeRows, 64},
 };
 
 // Every launch is emitted under this name; the deduplicated kernels are then

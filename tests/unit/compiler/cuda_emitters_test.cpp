@@ -187,4 +187,43 @@ TEST(CudaEmitters, OddShapesUseNarrowAccessesAndStillCompile) {
   expectCompiles(kernels);
 }
 
+// Attention head shapes the released models do not have: both forms
+// (split-KV and flash) must still compile. head_dim 20 (f16): 4-element
+// loads, scalar output chunks with a bounds check; 24 (bf16): 8-element
+// loads, 3 dims per thread; 128 (f32) with 5 q heads per kv head: dynamic
+// shared memory above 48 KiB (77312 bytes).
+TEST(CudaEmitters, OddAttentionShapesCompileInBothForms) {
+  PlanMaker m;
+  struct Case {
+    int64_t heads, kvHeads, headDim;
+    lfm::DType dtype;
+  };
+  const BufferRef rowOffsets{BufferRef::kInput, 1}, slots{BufferRef::kInput, 2},
+      start{BufferRef::kInput, 3};
+  for (Case c : {Case{4, 4, 20, lfm::DType::kF16}, Case{3, 1, 24, lfm::DType::kBF16},
+                 Case{5, 1, 128, lfm::DType::kF32}}) {
+    const int32_t layer = static_cast<int32_t>(m.plan.kv_caches.size());
+    m.plan.kv_caches.push_back({layer, c.kvHeads, c.headDim, c.dtype});
+    lfm::Launch &l = m.launch("attention",
+                              {m.act(c.heads * c.headDim, c.dtype),
+                               {BufferRef::kKeyCache, layer},
+                               {BufferRef::kValueCache, layer}, rowOffsets, slots, start},
+                              {m.act(c.heads * c.headDim, c.dtype)});
+    l.ints = {{"heads", c.heads}, {"kv_heads", c.kvHeads}, {"head_dim", c.headDim}};
+    l.floats["scale"] = 0.125;
+  }
+  std::vector<lfm::KernelInfo> kernels = emit(m.plan);
+  ASSERT_EQ(kernels.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(m.plan.launches[i].kernel, i);
+    EXPECT_EQ(m.plan.launches[i].large_rows_kernel, 3 + i);
+  }
+  EXPECT_NE(kernels[3].cuda_source.find("constexpr int kOutVec = 1;"), std::string::npos);
+  EXPECT_NE(kernels[3].cuda_source.find("constexpr int kOutChunks = 3;"), std::string::npos);
+  EXPECT_NE(kernels[3].cuda_source.find("constexpr int kVec = 4;"), std::string::npos);
+  EXPECT_NE(kernels[4].cuda_source.find("constexpr int kVec = 8;"), std::string::npos);
+  EXPECT_EQ(kernels[5].dynamic_shared_bytes, 4 * (132 * 128 + 32 * 68 + 128));
+  expectCompiles(kernels);
+}
+
 }  // namespace

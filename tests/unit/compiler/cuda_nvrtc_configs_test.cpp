@@ -88,8 +88,9 @@ TEST_P(NvrtcConfigs, EveryKernelCompilesForSm80AndSm90) {
     ASSERT_TRUE(plan);
     llvm::Expected<std::vector<lfm::KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(*plan);
     ASSERT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
-    // Layers share kernels: a model needs about one layer's worth.
-    EXPECT_LE(kernels->size(), 30u);
+    // Layers share kernels: a model needs about one layer's worth (and the
+    // large-rows variants of linear and attention).
+    EXPECT_LE(kernels->size(), 32u);
     for (const lfm::Launch &launch : plan->launches)
       EXPECT_GE(launch.kernel, 0) << launch.op;
 

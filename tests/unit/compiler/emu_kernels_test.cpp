@@ -19,6 +19,7 @@
 #include "codegen/PlanBuilder.h"
 #include "codegen/cuda/KernelEmitter.h"
 #include "ir/LfmDialect.h"
+#include "lfm/KernelAbi.h"
 #include "lfm/Runtime.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -347,6 +348,76 @@ TEST_F(EmuKernels, KvCacheWriteAndAttention) {
     steps[6].seqN(1, 1, 1001).seqN(1, 2, 604);
     compareDevices(b, {3, 1024}, steps, 1e-4);
   }
+}
+
+// The flash form (steps of >= 64 rows) against the cpu reference, over
+// caches of random values (so a key read past a row's causal range changes
+// the result): packed sequences whose lengths are not multiples of the 64-row
+// tile, at start_pos > 0 (chunked prefill after a cached prefix), one with a
+// single row; a long single sequence spanning 30+ key tiles; many short
+// sequences (wide batch). GQA ratios 1 to 5, head dims that take the wide
+// (64, 128), the 2-wide (16) and the scalar (24, 20) paths, f32, bf16 and
+// f16 storage, and a large scale (peaked softmax: the online rescaling
+// matters).
+TEST_F(EmuKernels, FlashAttentionForLongSteps) {
+  struct Case {
+    int64_t heads, kv_heads, d;
+    DType dt;
+    double scale;  // 0: 1 / sqrt(d)
+  };
+  for (Case c : {Case{4, 2, 16, DType::kF32, 0}, Case{2, 1, 64, DType::kBF16, 0},
+                 Case{8, 2, 16, DType::kF32, 0}, Case{3, 3, 64, DType::kF32, 1.0},
+                 Case{5, 1, 24, DType::kF32, 0}, Case{4, 4, 20, DType::kF16, 0},
+                 Case{4, 1, 128, DType::kBF16, 0}, Case{6, 2, 32, DType::kF32, 0.5}}) {
+    SCOPED_TRACE("heads " + std::to_string(c.heads) + "/" + std::to_string(c.kv_heads) +
+                 " d " + std::to_string(c.d) + " dtype " + std::to_string(int(c.dt)));
+    PlanBuilder b(/*vocab=*/16, /*max_tokens=*/256);
+    BufferRef q = b.activation(c.heads * c.d, c.dt), y = b.activation(c.heads * c.d, c.dt);
+    auto [kc, vc] = b.kvCache(c.kv_heads, c.d, c.dt);
+    b.launch("attention", {q, kc, vc, kRowOffsets, kSlots, kStartPos}, {y},
+             {{"heads", c.heads}, {"kv_heads", c.kv_heads}, {"head_dim", c.d}},
+             {{"scale", c.scale > 0 ? c.scale : 1 / std::sqrt(double(c.d))}});
+    std::vector<TestStep> steps(4);
+    // Two tiles (64 + 6 rows), a one-row sequence, 13 rows at position 37.
+    steps[0].seqN(70, 0, 0).seqN(1, 1, 0).seqN(13, 2, 37);
+    // One sequence of 129 rows (tiles of 64, 64, 1) at 900: up to 1029 keys,
+    // 33 key tiles; the diagonal tile is not aligned to the key tiles.
+    steps[1].seqN(129, 3, 900);
+    // Three sequences at different positions, two of them beyond a tile.
+    steps[2].seqN(65, 2, 999).seqN(64, 0, 5).seqN(3, 1, 61);
+    // Wide batch: eleven short sequences (7 rows each) in 77 rows.
+    for (int32_t i = 0; i < 11; ++i) steps[3].seqN(7, i, 13 * i);
+    compareDevices(b, {11, 2048}, steps, c.dt == DType::kF32 ? 1e-5 : 1e-2);
+  }
+}
+
+// Every attention launch gets the flash form as its large-rows variant, for
+// steps of >= 64 rows (one full query tile).
+TEST_F(EmuKernels, AttentionHasALargeRowsVariant) {
+  PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
+  BufferRef q = b.activation(4 * 16), y = b.activation(4 * 16);
+  auto [kc, vc] = b.kvCache(2, 16);
+  b.launch("attention", {q, kc, vc, kRowOffsets, kSlots, kStartPos}, {y},
+           {{"heads", 4}, {"kv_heads", 2}, {"head_dim", 16}}, {{"scale", 0.25}});
+  llvm::Expected<std::vector<KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(b.plan);
+  ASSERT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
+  ASSERT_EQ(kernels->size(), 2u);
+  EXPECT_EQ(b.plan.launches[0].kernel, 0);
+  EXPECT_EQ(b.plan.launches[0].large_rows_kernel, 1);
+  EXPECT_EQ(b.plan.launches[0].large_rows_threshold, 64);
+  EXPECT_EQ((*kernels)[1].name, "lfm_attention_0_large_rows");
+  EXPECT_NE((*kernels)[1].cuda_source.find("Flash form"), std::string::npos);
+  // head_dim 16: 4 * ((64 + 2 * 32) * 20 + 32 * 68 + 2 * 64) bytes.
+  EXPECT_EQ((*kernels)[1].dynamic_shared_bytes, 19456);
+  EXPECT_EQ(selectKernel(b.plan.launches[0], 63), 0);
+  EXPECT_EQ(selectKernel(b.plan.launches[0], 64), 1);
+  // Grid: x = 4 q heads, y = ceil((T + 63 N) / 64) tiles at most.
+  absl::StatusOr<LaunchDims> dims = computeLaunchDims((*kernels)[1].geometry, {130, 3, 3, 200});
+  ASSERT_TRUE(dims.ok()) << dims.status();
+  EXPECT_EQ(dims->grid[0], 4);
+  EXPECT_EQ(dims->grid[1], (130 + 63 * 3 + 63) / 64);
+  EXPECT_EQ(dims->block[0], 128);
+  EXPECT_EQ(dims->scratch_bytes, 0);
 }
 
 TEST_F(EmuKernels, QkNormRopeCache) {
