@@ -71,15 +71,27 @@ check_modes() {
   else fail "$name $label wide batch" "lfm-run failed"; fi
 }
 
-# check_16bit ARTIFACT LABEL TOL FLIPS: the prompt's logits against the golden
-# rows within a 16-bit storage bound: max |diff| <= TOL, at most FLIPS argmax
-# changes.
+# check_16bit ARTIFACT LABEL TOL FLIPS [wide]: the prompt's logits against the
+# golden rows within a 16-bit storage bound: max |diff| <= TOL, at most FLIPS
+# argmax changes. With "wide", also a batch of prompt copies with >= 64 rows
+# in one step (the linear launches' large-rows variants: the tensor-core form
+# for 16-bit weights), its first and last copy within the same bound.
 check_16bit() {
-  local artifact=$1 label=$2 tol=$3 flips=$4
+  local artifact=$1 label=$2 tol=$3 flips=$4 mode=${5:-}
   if run_logits "$artifact" "$tmp/h.f32" --prompt-ids "$tokens"; then
     check "$name $label" "$tmp/h.f32" "$case/logits_prefill.f32" "$vocab" "$tol" \
       --argmax-mismatches-allowed "$flips"
   else fail "$name $label" "lfm-run failed"; fi
+  [[ $mode == wide ]] || return 0
+  local copies=$(((64 + n - 1) / n)) wide=$tokens i
+  for ((i = 1; i < copies; ++i)); do wide="$wide;$tokens"; done
+  if run_logits "$artifact" "$tmp/hw.f32" --prompt-ids "$wide"; then
+    check "$name $label wide batch x$copies seq0" "$tmp/hw.f32" "$case/logits_prefill.f32" \
+      "$vocab" "$tol" --argmax-mismatches-allowed "$flips" --got-rows 0:$n
+    check "$name $label wide batch x$copies seq$((copies - 1))" "$tmp/hw.f32" \
+      "$case/logits_prefill.f32" "$vocab" "$tol" --argmax-mismatches-allowed "$flips" \
+      --got-rows $(((copies - 1) * n)):$((copies * n))
+  else fail "$name $label wide batch" "lfm-run failed"; fi
 }
 
 finish() {

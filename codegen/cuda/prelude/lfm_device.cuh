@@ -22,6 +22,10 @@
 //                __int_as_float
 //   math:        expf, logf, sqrtf, rsqrtf, sinf, cosf, sincosf, powf, fmaxf,
 //                fminf, fabsf, exp2f, __expf, __fdividef, min, max (int)
+// Host paths compiled for the emu (which defines LFM_EMU) may also use one
+// emu primitive that is not a CUDA built-in: lfm_emu::warpGather (every
+// lane's few words to every lane in two warp rounds, where shuffles would
+// take 32 rounds per word); see the tensor-core helpers below.
 // Kernels assume 1-D blocks whose size is a multiple of 32 (full warps, so
 // the full-mask shuffles are well defined) and buffer base addresses aligned
 // to 16 bytes (the 128-bit loads rely on it; the devices guarantee it).
@@ -273,6 +277,142 @@ LFM_INLINE float lfm_block_max(float v, float *smem) {
   if (lane == 0) smem[warp] = v;
   __syncthreads();
   return lfm_warp_max(lane < warps ? smem[lane] : -3.402823466e38f);
+}
+
+// ---------------------------------------------------------------------------
+// Tensor cores: D = A * B + C on one 16 x 8 x 16 tile per warp
+// (mma.sync.aligned.m16n8k16.row.col.f32.{bf16,f16}.{bf16,f16}.f32), the
+// whole warp calling together (converged: mma.sync.aligned requires it).
+// Fragments, as in the PTX ISA ("Matrix Fragments for mma.m16n8k16 with
+// floating point type"), with g = lane >> 2 and t = lane & 3; each 32-bit
+// word holds two 16-bit values, the lower column (or k) in the low half:
+//   a[0] = A[g][2t, 2t+1]    a[1] = A[g+8][2t, 2t+1]
+//   a[2] = A[g][2t+8, 2t+9]  a[3] = A[g+8][2t+8, 2t+9]      (A: 16 x 16)
+//   b[0] = B[2t, 2t+1][g]    b[1] = B[2t+8, 2t+9][g]        (B: 16 x 8, so
+//                            column g of B is row g of a row-major W)
+//   c[0], c[1] = C[g][2t, 2t+1]   c[2], c[3] = C[g+8][2t, 2t+1]
+// sm_80 and later run the instruction. Elsewhere (the emu's host build, or
+// an older GPU) the warp gathers every lane's six words and each lane
+// computes its four outputs in f32: every product of two 16-bit values is
+// exact in f32 and is added to c in k order. The tensor cores' summation
+// order and internal precision are unspecified, so the two paths agree to
+// f32 rounding of a 16-term sum, not bit for bit.
+// ---------------------------------------------------------------------------
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ < 800
+struct lfm_mma_frags { unsigned int w[6]; };  // a[0..3], b[0..1]
+
+// Every lane's fragments, all[lane] (all 32 lanes take part).
+LFM_INLINE void lfm_mma_gather(const lfm_mma_frags &mine, lfm_mma_frags *all) {
+#if defined(LFM_EMU) && !defined(LFM_MMA_GATHER_WITH_SHUFFLES)
+  ::lfm_emu::warpGather(LFM_FULL_MASK, &mine, sizeof(mine), all);
+#else
+  for (int src = 0; src < 32; ++src)
+    for (int i = 0; i < 6; ++i)
+      all[src].w[i] = (unsigned int)__shfl_sync(LFM_FULL_MASK, (int)mine.w[i], src);
+#endif
+}
+
+LFM_INLINE float lfm_mma_half(unsigned int word, int high, bool bf16) {
+  const unsigned short h = (unsigned short)(high ? word >> 16 : word & 0xffffu);
+  return bf16 ? lfm_bf16_to_float(h) : lfm_f16_to_float(h);
+}
+
+LFM_INLINE void lfm_mma_m16n8k16_generic(float c[4], const unsigned int a[4],
+                                         const unsigned int b[2], bool bf16) {
+  const lfm_mma_frags mine = {{a[0], a[1], a[2], a[3], b[0], b[1]}};
+  lfm_mma_frags all[32];
+  lfm_mma_gather(mine, all);
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int r = g + (i >= 2 ? 8 : 0);  // row of A and of C
+    const int n = 2 * t + (i & 1);       // column of B and of C
+    float sum = c[i];
+    for (int k = 0; k < 16; ++k) {
+      // A[r][k]: lane 4 (r % 8) + (k % 8) / 2, word (r >= 8) + 2 (k >= 8).
+      const unsigned int aw = all[4 * (r & 7) + ((k & 7) >> 1)].w[(r >> 3) + 2 * (k >> 3)];
+      // B[k][n]: lane 4 n + (k % 8) / 2, word 4 + (k >= 8).
+      const unsigned int bw = all[4 * n + ((k & 7) >> 1)].w[4 + (k >> 3)];
+      sum += lfm_mma_half(aw, k & 1, bf16) * lfm_mma_half(bw, k & 1, bf16);
+    }
+    c[i] = sum;
+  }
+}
+#endif
+
+LFM_INLINE void lfm_mma_m16n8k16_bf16(float c[4], const unsigned int a[4],
+                                      const unsigned int b[2]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#else
+  lfm_mma_m16n8k16_generic(c, a, b, true);
+#endif
+}
+
+LFM_INLINE void lfm_mma_m16n8k16_f16(float c[4], const unsigned int a[4],
+                                     const unsigned int b[2]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#else
+  lfm_mma_m16n8k16_generic(c, a, b, false);
+#endif
+}
+
+// The same, picked by the operands' storage type.
+LFM_INLINE void lfm_mma_m16n8k16(lfm_bf16_t, float c[4], const unsigned int a[4],
+                                 const unsigned int b[2]) {
+  lfm_mma_m16n8k16_bf16(c, a, b);
+}
+LFM_INLINE void lfm_mma_m16n8k16(lfm_f16_t, float c[4], const unsigned int a[4],
+                                 const unsigned int b[2]) {
+  lfm_mma_m16n8k16_f16(c, a, b);
+}
+
+// Two consecutive 16-bit elements (p 4-byte aligned) as one fragment word.
+template <typename T>
+LFM_INLINE unsigned int lfm_load_pair(const T *p) {
+  static_assert(sizeof(T) == 2, "fragment words pair 16-bit elements");
+  return *reinterpret_cast<const unsigned int *>(p);
+}
+
+// Raw copy of N elements (no conversion) with the widest aligned words, and
+// N zero elements: the tiled kernels' staging of 16-bit tiles.
+template <int N, typename T>
+LFM_INLINE void lfm_copy_bits_n(T *__restrict__ dst, const T *__restrict__ src) {
+  constexpr int kBytes = N * (int)sizeof(T);
+  if constexpr (kBytes % 16 == 0) {
+#pragma unroll
+    for (int i = 0; i < kBytes / 16; ++i)
+      reinterpret_cast<lfm_u32x4 *>(dst)[i] = reinterpret_cast<const lfm_u32x4 *>(src)[i];
+  } else if constexpr (kBytes % 8 == 0) {
+#pragma unroll
+    for (int i = 0; i < kBytes / 8; ++i)
+      reinterpret_cast<lfm_u32x2 *>(dst)[i] = reinterpret_cast<const lfm_u32x2 *>(src)[i];
+  } else if constexpr (kBytes % 4 == 0) {
+#pragma unroll
+    for (int i = 0; i < kBytes / 4; ++i)
+      reinterpret_cast<unsigned int *>(dst)[i] = reinterpret_cast<const unsigned int *>(src)[i];
+  } else {
+#pragma unroll
+    for (int i = 0; i < N; ++i) dst[i] = src[i];
+  }
+}
+
+template <int N, typename T>
+LFM_INLINE void lfm_zero_n(T *__restrict__ dst) {
+  float zeros[N];
+#pragma unroll
+  for (int i = 0; i < N; ++i) zeros[i] = 0.0f;
+  lfm_store_n<N>(dst, zeros);
 }
 
 // ---------------------------------------------------------------------------

@@ -7,12 +7,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "emu/EmuCompiler.h"
 #include "lfm/Artifact.h"
+#include "lfm/DTypeConvert.h"
 #include "lfm/KernelAbi.h"
 
 namespace lfm::emu {
@@ -340,6 +344,94 @@ extern "C" __global__ void twice(LfmKernelArgs args) { ((int *)args.buf[0])[thre
   EXPECT_EQ((*first)->path(), (*second)->path());
   EXPECT_LT(seconds, 2.0) << "the second compile should come from the cache";
   EXPECT_EQ((*second)->entry(0), (*second)->entry(1));
+}
+
+// The prelude's tensor-core helper (lfm_mma_m16n8k16_bf16 / _f16) on its
+// host path, the one the emu runs, against a plain matrix product: each of
+// two warps packs its own A (16 x 16), B (16 x 8) and C (16 x 8) into
+// fragments by the PTX ISA's formulas (written out here independently of
+// the prelude), and unpacks D the same way. A fragment layout that differs
+// anywhere moves products between outputs and fails by O(1). Both host
+// gathers: the emu's warpGather and the plain-shuffle one.
+std::string readPrelude() {
+  std::ifstream in(LFM_PRELUDE_PATH);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr const char *kMmaKernel = R"(
+extern "C" __global__ void k(LfmKernelArgs args) {
+  const unsigned short *A = (const unsigned short *)args.buf[0];  // [warp][16][16]
+  const unsigned short *B = (const unsigned short *)args.buf[1];  // [warp][16][8]
+  const float *C = (const float *)args.buf[2];                    // [warp][16][8]
+  float *D = (float *)args.buf[3];
+  const int bf16 = *(const int *)args.buf[4];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  A += warp * 256; B += warp * 128; C += warp * 128; D += warp * 128;
+  const int group = lane >> 2, tid = lane % 4;
+  unsigned int a[4] = {0, 0, 0, 0}, b[2] = {0, 0};
+  for (int i = 0; i < 8; ++i) {  // a_i: element i, word i / 2, half i % 2
+    const int row = (i < 2 || (i >= 4 && i < 6)) ? group : group + 8;
+    const int col = tid * 2 + (i & 1) + (i >= 4 ? 8 : 0);
+    a[i / 2] |= (unsigned int)A[row * 16 + col] << (16 * (i % 2));
+  }
+  for (int i = 0; i < 4; ++i) {  // b_i
+    const int row = tid * 2 + (i & 1) + (i >= 2 ? 8 : 0);
+    b[i / 2] |= (unsigned int)B[row * 8 + group] << (16 * (i % 2));
+  }
+  float c[4];
+  for (int i = 0; i < 4; ++i) c[i] = C[(i < 2 ? group : group + 8) * 8 + tid * 2 + (i & 1)];
+  if (bf16) lfm_mma_m16n8k16_bf16(c, a, b); else lfm_mma_m16n8k16_f16(c, a, b);
+  for (int i = 0; i < 4; ++i) D[(i < 2 ? group : group + 8) * 8 + tid * 2 + (i & 1)] = c[i];
+}
+)";
+
+TEST_F(EmuPrimitives, TensorCoreMmaHostPathIsAMatrixProduct) {
+  const std::string prelude = readPrelude();
+  ASSERT_NE(prelude.find("lfm_mma_m16n8k16_bf16"), std::string::npos) << LFM_PRELUDE_PATH;
+  for (bool shuffles : {false, true}) {
+    KernelInfo k;
+    k.name = "k";
+    k.entry_point = "k";
+    k.cuda_source = std::string(shuffles ? "#define LFM_MMA_GATHER_WITH_SHUFFLES 1\n" : "") +
+                    prelude + kMmaKernel;
+    absl::StatusOr<std::unique_ptr<EmuModule>> m = compileKernels({&k, 1});
+    ASSERT_TRUE(m.ok()) << m.status();
+    for (int bf16 : {1, 0}) {
+      SCOPED_TRACE(std::string(bf16 ? "bf16" : "f16") + (shuffles ? ", shuffles" : ""));
+      const int warps = 2;
+      std::vector<uint16_t> a(warps * 256), b(warps * 128);
+      std::vector<float> af(a.size()), bf(b.size()), c(warps * 128), d(c.size(), NAN);
+      uint32_t s = 12345u + bf16;
+      auto next = [&] {
+        s = s * 1664525u + 1013904223u;
+        return static_cast<float>((s >> 8) & 0xffff) / 32768.0f - 1.0f;
+      };
+      auto round = [&](float v, uint16_t &bits) {
+        bits = bf16 ? floatToBf16(v) : floatToF16(v);
+        return bf16 ? bf16ToFloat(bits) : f16ToFloat(bits);
+      };
+      for (size_t i = 0; i < a.size(); ++i) af[i] = round(next(), a[i]);
+      for (size_t i = 0; i < b.size(); ++i) bf[i] = round(next(), b[i]);
+      for (float &v : c) v = next();
+      int flag = bf16;
+      ASSERT_TRUE(run(**m, {a.data(), b.data(), c.data(), d.data(), &flag}, dims(1, 32 * warps))
+                      .ok());
+      for (int w = 0; w < warps; ++w) {
+        for (int i = 0; i < 16; ++i) {
+          for (int j = 0; j < 8; ++j) {
+            double want = c[w * 128 + i * 8 + j];
+            for (int kk = 0; kk < 16; ++kk) {
+              want += double(af[w * 256 + i * 16 + kk]) * bf[w * 128 + kk * 8 + j];
+            }
+            EXPECT_NEAR(d[w * 128 + i * 8 + j], want, 1e-5)
+                << "warp " << w << " D[" << i << "][" << j << "]";
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -29,6 +29,10 @@
 // after another between barriers); the fast math forms (__expf, ...) are
 // the accurate ones. Not provided: inline PTX, tensor-core and async-copy
 // intrinsics (codegen keeps them behind __CUDA_ARCH__ with a host path).
+// One addition that is not a CUDA built-in: lfm_emu::warpGather, which the
+// prelude's host path of the tensor-core helpers uses (under LFM_EMU) to
+// give every lane the whole warp's fragments in two rounds instead of one
+// shuffle round per word and lane.
 #ifndef LFM_EMU_H
 #define LFM_EMU_H
 
@@ -133,6 +137,22 @@ inline unsigned int ballot(unsigned int mask, int predicate, unsigned int *voter
     if ((mask & e.valid) >> lane & 1u && e.values[lane]) bits |= 1u << lane;
   }
   return bits;
+}
+// Not a CUDA built-in: every lane of `mask` that is alive takes part with
+// its `bytes`-byte value at `mine`, and gets lane l's value in
+// all[l * bytes ...] for every lane l that took part (the others' slots are
+// left as they were). Two warp rounds: the first publishes each lane's
+// address (the fibers share one address space) and releases the lanes, which
+// then copy from one another; the second keeps every lane, and so the value
+// it published, in place until all of them have copied.
+inline void warpGather(unsigned int mask, const void *mine, unsigned long bytes, void *all) {
+  const Exchange &e = warpExchange(mask, reinterpret_cast<unsigned long long>(mine));
+  for (int lane = 0; lane < 32; ++lane) {
+    if (!(e.valid >> lane & 1u)) continue;
+    std::memcpy(static_cast<char *>(all) + lane * bytes,
+                reinterpret_cast<const void *>(e.values[lane]), bytes);
+  }
+  warpExchange(mask, 0);
 }
 }  // namespace lfm_emu
 
