@@ -1,0 +1,234 @@
+//===- LinearTensorCoreEmitter.cpp - linear: tensor-core tiled GEMM -------===//
+//
+// The tensor-core form of emitLinearLargeRows, for bf16 and f16 weights:
+// mma.m16n8k16 through the prelude's lfm_mma_m16n8k16 (whose host path the
+// emu device runs), f32 accumulation, with the GEMV form's fusions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/emitters/LinearForms.h"
+
+using namespace ::lfm;
+
+namespace mlir::lfm::cuda {
+namespace {
+
+// The tensor-core form, for bf16 and f16 weights: the same 64 x 64 output
+// tile, 4 warps (2 x 2) of 32 x 32, each warp 2 x 4 mma.m16n8k16 tiles per
+// gate and 16-wide k step. The K slices of x and W are staged in shared
+// memory in the weights' 16-bit type, row-major with rows padded to 40
+// elements (80 bytes: 16-byte aligned for the 128-bit stores, and the
+// fragment reads, 8 rows x 4 words per warp, hit 32 distinct banks). Global
+// reads are kXVec / kWVec elements wide (128-bit for 8 x bf16 when K allows;
+// chooseChunk). W is copied bit for bit, and so is x when it already has the
+// weights' type and there is no prologue. Otherwise x (f32, or normalized by
+// the prologue in f32) is split into hi = x rounded to the weights' type and
+// lo = x - hi rounded likewise, and the warp runs the mma on both (twice the
+// tensor-core work for those launches): hi + lo carries x to about 2^-16
+// relative, so the product agrees with the GEMV form and the cpu reference,
+// which multiply f32 x. (Rounding x to bf16 alone, as an unfused rms_norm
+// with 16-bit output would, moved the bf16 golden logits by up to 0.81
+// against the 0.75 bound; with the split they stay at the GEMV form's.)
+constexpr int64_t kTcTileK = 32;
+constexpr int32_t kTcThreads = 128;
+
+constexpr llvm::StringLiteral kTensorCoreTemplate =
+    R"(// linear: y(rows x ${NOUT}) = ${WHAT}
+// Tensor-core tiled GEMM form (long prefill chunks): ${BM} x ${BN} output
+// tiles per block, 4 warps of 32 x 32, mma.m16n8k16 on ${WTYPE} operands
+// with f32 accumulation; ${BK}-wide K slices of x (${XFORM}) and W staged
+// through shared memory.
+extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
+  constexpr int kK = ${K};  // reduction width (columns of x and W)
+  constexpr int kOut = ${NOUT};  // output columns
+  constexpr int kGates = ${GATES};  // weight rows per output column
+  constexpr int kBM = ${BM};  // rows of x per tile
+  constexpr int kBN = ${BN};  // output columns per tile
+  constexpr int kBK = ${BK};  // K slice staged per iteration
+  constexpr int kLd = kBK + 8;  // shared row pitch (elements)
+  constexpr int kXVec = ${XVEC};  // x elements per global read
+  constexpr int kWVec = ${WVEC};  // W elements per global read
+  constexpr int kThreads = ${THREADS};
+${BIND}
+  __shared__ __align__(16) ${WTYPE} xs[kBM][kLd];
+${TC_XLO_DECL}  __shared__ __align__(16) ${WTYPE} ws[kGates][kBN][kLd];
+  const int tid = threadIdx.x;
+  const int warp = tid >> 5;
+  const int lane = tid & 31;
+  const int wm = (warp >> 1) * 32;  // the warp's rows within the tile
+  const int wn = (warp & 1) * 32;  // the warp's columns within the tile
+  const int gid = lane >> 2;  // fragment row group
+  const int tig = lane & 3;  // thread in group
+  const int row0 = blockIdx.y * kBM;
+  const int rows = min(kBM, ${ROWS} - row0);
+  const int col0 = blockIdx.x * kBN;
+${TILE_NORM_SETUP}
+  float acc[kGates][2][4][4];
+#pragma unroll
+  for (int g = 0; g < kGates; ++g)
+#pragma unroll
+    for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+        for (int h = 0; h < 4; ++h) acc[g][mi][ni][h] = 0.0f;
+
+  for (int k0 = 0; k0 < kK; k0 += kBK) {
+    // Stage x[row0.., k0..] (zero outside); consecutive threads read
+    // consecutive chunks of a row (coalesced).
+    for (int e = tid; e < kBM * (kBK / kXVec); e += kThreads) {
+      const int r = e / (kBK / kXVec);
+      const int kk = e % (kBK / kXVec) * kXVec;
+      const int k = k0 + kk;
+${TC_X_STAGE}
+    }
+    // Stage W's rows for the tile's columns (zero outside), bit for bit.
+#pragma unroll
+    for (int g = 0; g < kGates; ++g) {
+      for (int e = tid; e < kBN * (kBK / kWVec); e += kThreads) {
+        const int c = e / (kBK / kWVec);
+        const int kk = e % (kBK / kWVec) * kWVec;
+        const int k = k0 + kk;
+        if (col0 + c < kOut && k < kK)
+          lfm_copy_bits_n<kWVec>(&ws[g][c][kk], w + (long long)(g * kOut + col0 + c) * kK + k);
+        else
+          lfm_zero_n<kWVec>(&ws[g][c][kk]);
+      }
+    }
+    __syncthreads();
+#pragma unroll
+    for (int ks = 0; ks < kBK; ks += 16) {
+      // A fragments (rows of x): rows gid and gid + 8, k 2 tig and 2 tig + 8.
+      unsigned int a[2][4];
+${TC_ALO_DECL}#pragma unroll
+      for (int mi = 0; mi < 2; ++mi) {
+        const int at = (wm + 16 * mi + gid) * kLd + ks + 2 * tig;
+        const ${WTYPE} *p = &xs[0][0] + at;
+        a[mi][0] = lfm_load_pair(p);
+        a[mi][1] = lfm_load_pair(p + 8 * kLd);
+        a[mi][2] = lfm_load_pair(p + 8);
+        a[mi][3] = lfm_load_pair(p + 8 * kLd + 8);
+${TC_ALO_LOAD}      }
+#pragma unroll
+      for (int g = 0; g < kGates; ++g) {
+#pragma unroll
+        for (int ni = 0; ni < 4; ++ni) {
+          // B fragments (rows of W = columns of B): column gid, k 2 tig, 2 tig + 8.
+          const ${WTYPE} *p = &ws[g][wn + 8 * ni + gid][ks + 2 * tig];
+          const unsigned int b[2] = {lfm_load_pair(p), lfm_load_pair(p + 8)};
+#pragma unroll
+          for (int mi = 0; mi < 2; ++mi) {
+${TC_MMA_LO}            lfm_mma_m16n8k16(${WTYPE}{}, acc[g][mi][ni], a[mi], b);
+          }
+        }
+      }
+    }
+    __syncthreads();
+  }
+
+  // Accumulator h of tile (mi, ni): row gid (+ 8 for h >= 2), column
+  // 2 tig + (h & 1).
+#pragma unroll
+  for (int mi = 0; mi < 2; ++mi) {
+#pragma unroll
+    for (int h = 0; h < 4; ++h) {
+      const int r = wm + 16 * mi + gid + (h >= 2 ? 8 : 0);
+      if (r >= rows) continue;
+      const long long row = row0 + r;
+#pragma unroll
+      for (int ni = 0; ni < 4; ++ni) {
+        const int col = col0 + wn + 8 * ni + 2 * tig + (h & 1);
+        if (col >= kOut) continue;
+${TILE_EPILOGUE}
+        lfm_from_float(y[row * kOut + col], out);
+      }
+    }
+  }
+}
+)";
+
+// x chunks converted to float, normalized (with the prologue) and stored as
+// hi + lo in the weights' type; or, when x already has that type and there
+// is no prologue, copied bit for bit.
+constexpr llvm::StringLiteral kTcXStageSplit = R"(      float v[kXVec];
+      if (r < rows && k < kK) {
+        lfm_load_n<kXVec>(x + (long long)(row0 + r) * kK + k, v);
+${TC_NORM_APPLY}
+      } else {
+#pragma unroll
+        for (int i = 0; i < kXVec; ++i) v[i] = 0.0f;
+      }
+      // x = hi + lo: hi rounded to ${WTYPE}, lo the exact remainder, rounded.
+      float lo[kXVec];
+#pragma unroll
+      for (int i = 0; i < kXVec; ++i) {
+        const float hi = lfm_round_to<${WTYPE}>(v[i]);
+        lo[i] = v[i] - hi;
+        v[i] = hi;
+      }
+      lfm_store_n<kXVec>(&xs[r][kk], v);
+      lfm_store_n<kXVec>(&xs_lo[r][kk], lo);)";
+
+constexpr llvm::StringLiteral kTcXloDecl =
+    "  __shared__ __align__(16) ${WTYPE} xs_lo[kBM][kLd];  // x - xs, rounded\n";
+constexpr llvm::StringLiteral kTcAloDecl = "      unsigned int alo[2][4];\n";
+constexpr llvm::StringLiteral kTcAloLoad = R"(        const ${WTYPE} *q = &xs_lo[0][0] + at;
+        alo[mi][0] = lfm_load_pair(q);
+        alo[mi][1] = lfm_load_pair(q + 8 * kLd);
+        alo[mi][2] = lfm_load_pair(q + 8);
+        alo[mi][3] = lfm_load_pair(q + 8 * kLd + 8);
+)";
+constexpr llvm::StringLiteral kTcMmaLo =
+    "            lfm_mma_m16n8k16(${WTYPE}{}, acc[g][mi][ni], alo[mi], b);\n";
+
+constexpr llvm::StringLiteral kTcNormApply = R"(        float nw[kXVec];
+        lfm_load_n<kXVec>(norm_w + k, nw);
+#pragma unroll
+        for (int i = 0; i < kXVec; ++i) v[i] = v[i] * inv_rms[r] * nw[i];)";
+
+constexpr llvm::StringLiteral kTcXStageCopy =
+    R"(      if (r < rows && k < kK)
+        lfm_copy_bits_n<kXVec>(&xs[r][kk], x + (long long)(row0 + r) * kK + k);
+      else
+        lfm_zero_n<kXVec>(&xs[r][kk]);)";
+
+} // namespace
+
+KernelSource emitLinearTensorCore(const EmitContext &ctx,
+                                  const LinearSpec &spec) {
+  // 128-bit reads need every row start and chunk aligned: the chunk must
+  // divide K (and the 32-wide slice, which every chunk <= 8 does).
+  const int64_t vec = chooseChunk({spec.k});
+  const bool copyX = !spec.prologueNorm && spec.xDType == spec.wDType;
+  std::vector<std::pair<std::string, std::string>> vars =
+      commonLinearVars(ctx, spec);
+  vars.insert(vars.end(), {{"BM", std::to_string(kTileRows)},
+                           {"BN", std::to_string(kTileCols)},
+                           {"BK", std::to_string(kTcTileK)},
+                           {"THREADS", std::to_string(kTcThreads)},
+                           {"XVEC", std::to_string(vec)},
+                           {"WVEC", std::to_string(vec)},
+                           {"XFORM", copyX ? "as stored" : "as hi + lo"}});
+  vars.emplace_back("TILE_NORM_SETUP",
+                    spec.prologueNorm ? fillTemplate(kTileNormSetup, vars) : "");
+  vars.emplace_back("TC_NORM_APPLY",
+                    spec.prologueNorm ? kTcNormApply.str() : "");
+  vars.emplace_back("TC_X_STAGE", copyX ? kTcXStageCopy.str()
+                                        : fillTemplate(kTcXStageSplit, vars));
+  auto ifSplit = [&](llvm::StringRef text) {
+    return copyX ? std::string() : fillTemplate(text, vars);
+  };
+  vars.emplace_back("TC_XLO_DECL", ifSplit(kTcXloDecl));
+  vars.emplace_back("TC_ALO_DECL", ifSplit(kTcAloDecl));
+  vars.emplace_back("TC_ALO_LOAD", ifSplit(kTcAloLoad));
+  vars.emplace_back("TC_MMA_LO", ifSplit(kTcMmaLo));
+  vars.emplace_back("TILE_EPILOGUE",
+                    tileEpilogueText(spec.epilogue, "[mi][ni][h]", "        "));
+
+  KernelSource source;
+  source.body = fillTemplate(kTensorCoreTemplate, vars);
+  source.geometry = tiledGeometry(spec, kTcThreads);
+  return source;
+}
+
+} // namespace mlir::lfm::cuda
