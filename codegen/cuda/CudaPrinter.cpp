@@ -19,6 +19,7 @@ void printCudaSource(const ::lfm::Plan &plan,
     const ::lfm::KernelInfo &kernel = kernels[k];
     std::vector<size_t> launches;
     int64_t threshold = 0;  // > 0: the large-rows variant of its launches
+    ::lfm::LargeRowsBasis basis = ::lfm::LargeRowsBasis::kLaunchRows;
     for (size_t i = 0; i < plan.launches.size(); ++i) {
       const ::lfm::Launch &launch = plan.launches[i];
       if (launch.kernel == static_cast<int32_t>(k)) {
@@ -26,6 +27,7 @@ void printCudaSource(const ::lfm::Plan &plan,
       } else if (launch.large_rows_kernel == static_cast<int32_t>(k)) {
         launches.push_back(i);
         threshold = launch.large_rows_threshold;
+        basis = launch.large_rows_basis;
       }
     }
     const ::lfm::LaunchGeometry &g = kernel.geometry;
@@ -38,7 +40,10 @@ void printCudaSource(const ::lfm::Plan &plan,
     if (!launches.empty())
       os << " (" << plan.launches[launches.front()].op << ")";
     if (threshold > 0)
-      os << llvm::formatv(", for steps of >= {0} rows", threshold);
+      os << llvm::formatv(", for steps of >= {0} rows{1}", threshold,
+                          basis == ::lfm::LargeRowsBasis::kLongestSequence
+                              ? " of one sequence"
+                              : "");
     os << llvm::formatv("\n// block {0}x{1}x{2}, grid rule {3} [", g.block[0],
                         g.block[1], g.block[2], g.grid_rule);
     llvm::interleaveComma(g.grid_args, os);

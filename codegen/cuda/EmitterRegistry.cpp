@@ -44,19 +44,24 @@ constexpr Family kFamilies[] = {
 // Families with a second kernel form for steps of many rows (Launch::
 // large_rows_kernel): the tiled GEMM form of linear for long prefill chunks.
 // Below the threshold the GEMV form reads each weight once per 8 rows and
-// wins; from 64 rows on, the tiled form reads it once per 64.
-// And the flash form of attention: from 64 rows on (one full 64-row query
-// tile) a prefill chunk reads each K/V row once per 64 query rows instead of
-// once per row; below it, a step is decode or short chunks, where the
-// split-KV form spreads each row's keys over blocks and fills the GPU.
+// wins; from 64 rows on (of any sequences), the tiled form reads it once
+// per 64.
+// And the flash form of attention: from 64 rows of one sequence on (one
+// full 64-row query tile) a prefill chunk reads each K/V row once per 64
+// query rows instead of once per row. Below it, and for any batch of
+// decodes however wide, the split-KV form spreads each row's keys over
+// blocks, fills the GPU and reads K/V once per KV head rather than per
+// query head.
 struct LargeRowsFamily {
   llvm::StringLiteral op;
   EmitterFn emit;
   int64_t threshold;
+  ::lfm::LargeRowsBasis basis;
 };
 constexpr LargeRowsFamily kLargeRowsFamilies[] = {
-    {"linear", emitLinearLargeRows, 64},
-    {"attention", emitAttentionLargeRows, 64},
+    {"linear", emitLinearLargeRows, 64, ::lfm::LargeRowsBasis::kLaunchRows},
+    {"attention", emitAttentionLargeRows, 64,
+     ::lfm::LargeRowsBasis::kLongestSequence},
 };
 
 // Every launch is emitted under this name; the deduplicated kernels are then
@@ -151,6 +156,7 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
                         launch.op));
     launch.large_rows_kernel = -1;
     launch.large_rows_threshold = 0;
+    launch.large_rows_basis = ::lfm::LargeRowsBasis::kLaunchRows;
     llvm::Expected<int32_t> index = addKernel(plan, launch, i, emit, "");
     if (!index)
       return index.takeError();
@@ -169,6 +175,7 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
         return index.takeError();
       launch.large_rows_kernel = *index;
       launch.large_rows_threshold = family.threshold;
+      launch.large_rows_basis = family.basis;
     }
   }
   return kernels;

@@ -5,7 +5,7 @@
 # golden_cpu.sh checks the cpu device: whole-prompt prefill, --prefill-chunk 1
 # (the decode kernels), an odd chunk size, two sequences in one batch, and a
 # batch of prompt copies with >= 64 rows in one step (the linear launches'
-# tiled GEMM variants and attention's flash form).
+# tiled GEMM variants).
 # f32: max |diff| <= 1e-3 and the same argmax per row, as on the cpu device.
 # (Seen: max |diff| 1.7e-5 to 3.9e-5.) bf16 storage (weights, activations and
 # state rounded, f32 accumulation) is checked with the cpu device's bf16

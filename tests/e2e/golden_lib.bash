@@ -58,9 +58,11 @@ check_modes() {
       --got-rows $n:$((n + n / 2)) --want-rows 0:$((n / 2))
   else fail "$name $label batch" "lfm-run failed"; fi
   # Copies of the prompt in one batch, >= 64 token rows in the prefill step:
-  # the large-rows variants of the linear launches (tiled GEMM form) and of
-  # attention (flash form, one 64-row tile per copy) on the GPU devices. The
-  # first and the last copy against the golden rows.
+  # the large-rows variants of the linear launches (tiled GEMM form) on the
+  # GPU devices. (Attention's flash form needs 64 rows of one sequence, longer
+  # than the golden prompts: emu_kernels_test checks it against the cpu
+  # device, whole models included.) The first and the last copy against the
+  # golden rows.
   local copies=$(((64 + n - 1) / n)) wide=$tokens i
   for ((i = 1; i < copies; ++i)); do wide="$wide;$tokens"; done
   if run_logits "$artifact" "$tmp/w.f32" --prompt-ids "$wide"; then

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "absl/status/status.h"
@@ -36,6 +37,8 @@
 namespace lfm {
 
 struct LaunchGeometry;
+struct Launch;
+struct Plan;
 
 inline constexpr int kMaxKernelBuffers = 16;
 
@@ -53,10 +56,20 @@ struct LfmKernelArgs {
 static_assert(sizeof(void *) == 8, "the kernel ABI assumes 64-bit pointers");
 static_assert(sizeof(LfmKernelArgs) == 16 * 8 + 6 * 4 + 8 + 8, "LfmKernelArgs layout");
 
-// The sizes of one step that launch dimensions may depend on.
+// The sizes of one step that launch dimensions and kernel choice depend on.
 struct StepDims {
   int64_t tokens = 0, seqs = 0, logit_rows = 0, max_context = 0;
+  int64_t longest_sequence = 0;  // the most rows one sequence has in the step
 };
+
+// The StepDims of a step with these (validated) inputs.
+StepDims stepDimsOf(std::span<const int32_t> row_offsets, std::span<const int32_t> start_pos,
+                    int64_t logit_rows);
+
+// The kernel `launch` runs in a step of `dims`: its large_rows_kernel when
+// the step's rows, counted as its large_rows_basis says, reach its
+// large_rows_threshold; else its default kernel.
+int32_t selectKernel(const Plan &plan, const Launch &launch, const StepDims &dims);
 
 // The grid rule every generated kernel uses: "affine". grid_args holds four
 // terms of six integers each, for grid.x, grid.y, grid.z and the scratch

@@ -172,6 +172,17 @@ struct KvCacheSpec {
   DType dtype = DType::kF32;
 };
 
+// What a launch's large_rows_threshold is compared with.
+enum class LargeRowsBasis : uint8_t {
+  // The launch's row count (launchRows): the tiled GEMM form of linear reads
+  // each weight once per tile of rows, whichever sequences they belong to.
+  kLaunchRows = 0,
+  // The most rows one sequence has in the step: the tiled flash-attention
+  // form shares K/V loads among one sequence's query rows only, so a batch
+  // of single-token decodes stays with the split-KV form.
+  kLongestSequence = 1,
+};
+
 struct Launch {
   std::string op;  // one of the ops documented above
   std::map<std::string, int64_t> ints;
@@ -183,9 +194,11 @@ struct Launch {
   // An alternative kernel for steps with many rows (a tiled GEMM for long
   // prefill chunks beside the GEMV-form default): index into the artifact's
   // kernel table, -1 for none. Devices run it instead of `kernel` when the
-  // launch's row count (launchRows) is >= large_rows_threshold (>= 1).
+  // step's rows, counted as large_rows_basis says, are >=
+  // large_rows_threshold (>= 1): lfm/KernelAbi.h's selectKernel.
   int32_t large_rows_kernel = -1;
   int64_t large_rows_threshold = 0;
+  LargeRowsBasis large_rows_basis = LargeRowsBasis::kLaunchRows;
 };
 
 struct Plan {
@@ -215,14 +228,6 @@ inline int64_t launchRows(const Plan &plan, const Launch &launch, int64_t tokens
       plan.activations[r.index].rows == RowSpace::kLogitRows)
     return logit_rows;
   return tokens;
-}
-
-// The kernel a launch runs for a step with `rows` rows (launchRows).
-inline int32_t selectKernel(const Launch &launch, int64_t rows) {
-  if (launch.large_rows_kernel >= 0 && launch.large_rows_threshold >= 1 &&
-      rows >= launch.large_rows_threshold)
-    return launch.large_rows_kernel;
-  return launch.kernel;
 }
 
 }  // namespace lfm

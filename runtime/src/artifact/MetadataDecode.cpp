@@ -204,6 +204,7 @@ absl::Status decodeLaunch(Decoder &d, const fb::Launch &l, const std::string &fi
   out.kernel = l.kernel();
   out.large_rows_kernel = l.large_rows_kernel();
   out.large_rows_threshold = l.large_rows_threshold();
+  out.large_rows_basis = static_cast<LargeRowsBasis>(l.large_rows_basis());
   return absl::OkStatus();
 }
 

@@ -56,7 +56,8 @@ Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l) {
   auto operands = encodeRefs(b, l.operands);
   auto results = encodeRefs(b, l.results);
   return fb::CreateLaunch(b, op, ints_v, floats_v, operands, results, l.layer, l.kernel,
-                          l.large_rows_kernel, l.large_rows_threshold);
+                          l.large_rows_kernel, l.large_rows_threshold,
+                          static_cast<uint8_t>(l.large_rows_basis));
 }
 
 Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {

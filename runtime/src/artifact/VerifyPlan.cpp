@@ -224,6 +224,13 @@ absl::Status verifyLaunches(const Plan &p) {
       return invalid(field, ".large_rows_threshold: ", l.large_rows_threshold,
                      " without a large_rows_kernel (must be 0)");
     }
+    const int basis = static_cast<int>(l.large_rows_basis);
+    if (basis > static_cast<int>(LargeRowsBasis::kLongestSequence))
+      return invalid(field, ".large_rows_basis: ", basis, " is not 0 (launch rows) or 1 "
+                     "(longest sequence)");
+    if (l.large_rows_kernel < 0 && l.large_rows_basis != LargeRowsBasis::kLaunchRows)
+      return invalid(field, ".large_rows_basis: ", basis,
+                     " without a large_rows_kernel (must be 0)");
     for (size_t j = 0; j < l.operands.size(); ++j)
       LFM_RETURN_IF_ERROR(verifyRef(p, absl::StrCat(field, ".operands[", j, "]"), l.operands[j]));
     for (size_t j = 0; j < l.results.size(); ++j)

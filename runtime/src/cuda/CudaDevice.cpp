@@ -322,10 +322,10 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
   const CudaDriverApi &a = ctx_->api();
   for (size_t li = 0; li < plan_.launches.size(); ++li) {
     const Launch &launch = plan_.launches[li];
-    // The kernel variant for this step's row count (a decode graph is keyed
-    // by the sequence count, i.e. T = R, so its choice is fixed per graph).
-    const LoadedKernel &kernel = modules_->kernel(
-        selectKernel(launch, launchRows(plan_, launch, dims.tokens, dims.logit_rows)));
+    // The kernel variant for this step's rows (a decode graph is keyed by
+    // the sequence count, i.e. T = R = N with one row per sequence, so its
+    // choice is fixed per graph).
+    const LoadedKernel &kernel = modules_->kernel(selectKernel(plan_, launch, dims));
     LFM_ASSIGN_OR_RETURN(LaunchDims ld, computeLaunchDims(kernel.geometry, dims));
     if (ld.empty()) continue;
     if (ld.scratch_bytes > launch_scratch_.size()) {
@@ -402,11 +402,7 @@ absl::Status CudaDevice::execute(const StepInputs &inputs, DeviceState &state,
   LFM_RETURN_IF_ERROR(ctx_->makeCurrent());
   const CudaDriverApi &a = ctx_->api();
 
-  StepDims dims{tokens, seqs, rows, 0};
-  for (int64_t i = 0; i < seqs; ++i) {
-    int64_t len = inputs.row_offsets[i + 1] - inputs.row_offsets[i];
-    dims.max_context = std::max<int64_t>(dims.max_context, inputs.start_pos[i] + len);
-  }
+  StepDims dims = stepDimsOf(inputs.row_offsets, inputs.start_pos, rows);
 
   // The inputs, staged in pinned memory (the previous step is finished: each
   // step ends with a synchronize) and uploaded in one copy.

@@ -136,14 +136,7 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
   const int64_t tokens = static_cast<int64_t>(inputs.tokens.size());
   const int64_t rows = static_cast<int64_t>(inputs.logit_rows.size());
 
-  StepDims dims;
-  dims.tokens = tokens;
-  dims.seqs = static_cast<int64_t>(inputs.slots.size());
-  dims.logit_rows = rows;
-  for (size_t i = 0; i < inputs.slots.size(); ++i) {
-    dims.max_context = std::max<int64_t>(
-        dims.max_context, inputs.start_pos[i] + inputs.row_offsets[i + 1] - inputs.row_offsets[i]);
-  }
+  const StepDims dims = stepDimsOf(inputs.row_offsets, inputs.start_pos, rows);
 
   LfmKernelArgs args{};
   args.num_tokens = static_cast<int32_t>(tokens);
@@ -156,11 +149,10 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
   const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
   for (size_t li = 0; li < launches_.size(); ++li) {
     const BoundLaunch &bound = launches_[li];
-    // The launch's kernel variant for this step's row count.
+    // The launch's kernel variant for this step's rows.
     const Launch &launch = plan.launches[li];
     const bool large = bound.large_rows_kernel != nullptr &&
-                       selectKernel(launch, launchRows(plan, launch, tokens, rows)) ==
-                           launch.large_rows_kernel;
+                       selectKernel(plan, launch, dims) == launch.large_rows_kernel;
     const KernelInfo &kernel = large ? *bound.large_rows_kernel : *bound.kernel;
     const EmuModule::Entry entry = large ? bound.large_rows_entry : bound.entry;
     LFM_ASSIGN_OR_RETURN(LaunchDims launch_dims, computeLaunchDims(kernel.geometry, dims));

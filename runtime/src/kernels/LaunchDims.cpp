@@ -1,7 +1,10 @@
 // Evaluates the "affine" launch rule of lfm/KernelAbi.h.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "lfm/Artifact.h"
 #include "lfm/KernelAbi.h"
+#include "lfm/Plan.h"
 
 namespace lfm {
 namespace {
@@ -56,6 +59,28 @@ absl::StatusOr<LaunchDims> computeLaunchDims(const LaunchGeometry &geometry,
     return absl::InvalidArgumentError(
         absl::StrCat("scratch of ", out.scratch_bytes, " bytes is absurd"));
   return out;
+}
+
+StepDims stepDimsOf(std::span<const int32_t> row_offsets, std::span<const int32_t> start_pos,
+                    int64_t logit_rows) {
+  StepDims dims;
+  dims.seqs = static_cast<int64_t>(start_pos.size());
+  dims.tokens = row_offsets.empty() ? 0 : row_offsets.back();
+  dims.logit_rows = logit_rows;
+  for (int64_t i = 0; i < dims.seqs && i + 1 < static_cast<int64_t>(row_offsets.size()); ++i) {
+    const int64_t len = row_offsets[i + 1] - row_offsets[i];
+    dims.longest_sequence = std::max(dims.longest_sequence, len);
+    dims.max_context = std::max<int64_t>(dims.max_context, start_pos[i] + len);
+  }
+  return dims;
+}
+
+int32_t selectKernel(const Plan &plan, const Launch &launch, const StepDims &dims) {
+  if (launch.large_rows_kernel < 0 || launch.large_rows_threshold < 1) return launch.kernel;
+  const int64_t rows = launch.large_rows_basis == LargeRowsBasis::kLongestSequence
+                           ? dims.longest_sequence
+                           : launchRows(plan, launch, dims.tokens, dims.logit_rows);
+  return rows >= launch.large_rows_threshold ? launch.large_rows_kernel : launch.kernel;
 }
 
 }  // namespace lfm

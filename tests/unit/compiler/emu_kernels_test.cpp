@@ -278,6 +278,17 @@ TEST_F(EmuKernels, LinearInEveryForm) {
   }
 }
 
+// A step of `tokens` rows in `seqs` sequences, the longest `longest` rows.
+StepDims stepOf(int64_t tokens, int64_t seqs, int64_t longest) {
+  StepDims d;
+  d.tokens = tokens;
+  d.seqs = seqs;
+  d.logit_rows = seqs;
+  d.max_context = longest;
+  d.longest_sequence = longest;
+  return d;
+}
+
 // Every linear launch gets the tiled GEMM form as its large-rows variant;
 // the default kernels keep their indices (the variants come after them).
 TEST_F(EmuKernels, LinearHasALargeRowsVariant) {
@@ -297,8 +308,11 @@ TEST_F(EmuKernels, LinearHasALargeRowsVariant) {
   EXPECT_EQ(b.plan.launches[1].large_rows_threshold, 64);
   EXPECT_EQ((*kernels)[2].name, "lfm_linear_1_large_rows");
   EXPECT_NE((*kernels)[2].cuda_source.find("Tiled GEMM form"), std::string::npos);
-  EXPECT_EQ(selectKernel(b.plan.launches[1], 63), 1);
-  EXPECT_EQ(selectKernel(b.plan.launches[1], 64), 2);
+  EXPECT_EQ(b.plan.launches[1].large_rows_basis, LargeRowsBasis::kLaunchRows);
+  // Rows of any sequences count: 64 single-token decodes get the tiled form.
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[1], stepOf(63, 1, 63)), 1);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[1], stepOf(64, 64, 1)), 2);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[1], stepOf(64, 1, 64)), 2);
 }
 
 TEST_F(EmuKernels, LinearToLogits) {
@@ -385,12 +399,12 @@ TEST_F(EmuKernels, KvCacheWriteAndAttention) {
   }
 }
 
-// The flash form (steps of >= 64 rows) against the cpu reference, over
-// caches of random values (so a key read past a row's causal range changes
-// the result): packed sequences whose lengths are not multiples of the 64-row
-// tile, at start_pos > 0 (chunked prefill after a cached prefix), one with a
-// single row; a long single sequence spanning 30+ key tiles; many short
-// sequences (wide batch). GQA ratios 1 to 5, head dims that take the wide
+// The flash form (steps with a sequence of >= 64 rows) against the cpu
+// reference, over caches of random values (so a key read past a row's causal
+// range changes the result): packed sequences whose lengths are not multiples
+// of the 64-row tile, at start_pos > 0 (chunked prefill after a cached
+// prefix), one with a single row; a long single sequence spanning 30+ key
+// tiles; many short sequences beside a long one. GQA ratios 1 to 5, head dims that take the wide
 // (64, 128), the 2-wide (16) and the scalar (24, 20) paths, f32, bf16 and
 // f16 storage, and a large scale (peaked softmax: the online rescaling
 // matters).
@@ -420,14 +434,16 @@ TEST_F(EmuKernels, FlashAttentionForLongSteps) {
     steps[1].seqN(129, 3, 900);
     // Three sequences at different positions, two of them beyond a tile.
     steps[2].seqN(65, 2, 999).seqN(64, 0, 5).seqN(3, 1, 61);
-    // Wide batch: eleven short sequences (7 rows each) in 77 rows.
-    for (int32_t i = 0; i < 11; ++i) steps[3].seqN(7, i, 13 * i);
+    // Ten short sequences (7 rows each) beside a 64-row one: the short
+    // ones run as partial tiles of the flash form too.
+    for (int32_t i = 0; i < 10; ++i) steps[3].seqN(7, i, 13 * i);
+    steps[3].seqN(64, 10, 100);
     compareDevices(b, {11, 2048}, steps, c.dt == DType::kF32 ? 1e-5 : 1e-2);
   }
 }
 
 // Every attention launch gets the flash form as its large-rows variant, for
-// steps of >= 64 rows (one full query tile).
+// steps with a sequence of >= 64 rows (one full query tile).
 TEST_F(EmuKernels, AttentionHasALargeRowsVariant) {
   PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
   BufferRef q = b.activation(4 * 16), y = b.activation(4 * 16);
@@ -444,8 +460,14 @@ TEST_F(EmuKernels, AttentionHasALargeRowsVariant) {
   EXPECT_NE((*kernels)[1].cuda_source.find("Flash form"), std::string::npos);
   // head_dim 16: 4 * ((64 + 2 * 32) * 20 + 32 * 68 + 2 * 64) bytes.
   EXPECT_EQ((*kernels)[1].dynamic_shared_bytes, 19456);
-  EXPECT_EQ(selectKernel(b.plan.launches[0], 63), 0);
-  EXPECT_EQ(selectKernel(b.plan.launches[0], 64), 1);
+  // Rows of one sequence count: a batch of decodes, however wide, stays with
+  // the split-KV form; one sequence of 64 rows among others takes the flash.
+  EXPECT_EQ(b.plan.launches[0].large_rows_basis, LargeRowsBasis::kLongestSequence);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[0], stepOf(63, 1, 63)), 0);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[0], stepOf(150, 150, 1)), 0);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[0], stepOf(130, 10, 63)), 0);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[0], stepOf(64, 1, 64)), 1);
+  EXPECT_EQ(selectKernel(b.plan, b.plan.launches[0], stepOf(70, 7, 64)), 1);
   // Grid: x = 4 q heads, y = ceil((T + 63 N) / 64) tiles at most.
   absl::StatusOr<LaunchDims> dims = computeLaunchDims((*kernels)[1].geometry, {130, 3, 3, 200});
   ASSERT_TRUE(dims.ok()) << dims.status();

@@ -171,6 +171,7 @@ Plan tinyPlan() {
   p.launches[3].kernel = 1;
   p.launches[2].large_rows_kernel = 1;  // a variant for steps of >= 8 rows
   p.launches[2].large_rows_threshold = 8;
+  p.launches[2].large_rows_basis = LargeRowsBasis::kLongestSequence;
   p.default_max_seq_len = 64;
   p.default_slots = 2;
   p.max_tokens_per_step = 16;
@@ -363,11 +364,14 @@ TEST_F(ArtifactTest, RoundTripsThePlanAndKernels) {
     EXPECT_EQ(q.launches[i].kernel, p.launches[i].kernel);
     EXPECT_EQ(q.launches[i].large_rows_kernel, p.launches[i].large_rows_kernel);
     EXPECT_EQ(q.launches[i].large_rows_threshold, p.launches[i].large_rows_threshold);
+    EXPECT_EQ(q.launches[i].large_rows_basis, p.launches[i].large_rows_basis);
   }
   EXPECT_EQ(q.launches[2].large_rows_kernel, 1);
   EXPECT_EQ(q.launches[2].large_rows_threshold, 8);
   EXPECT_EQ(q.launches[3].large_rows_kernel, -1);  // absent: the schema default
   EXPECT_EQ(q.launches[3].large_rows_threshold, 0);
+  EXPECT_EQ(q.launches[2].large_rows_basis, LargeRowsBasis::kLongestSequence);
+  EXPECT_EQ(q.launches[3].large_rows_basis, LargeRowsBasis::kLaunchRows);
   EXPECT_EQ(q.default_max_seq_len, 64);
   EXPECT_EQ(q.default_slots, 2);
   EXPECT_EQ(q.max_tokens_per_step, 16);
@@ -384,6 +388,7 @@ TEST_F(ArtifactTest, RoundTripsAnEmptyKernelTable) {
   for (Launch &l : a.plan.launches) {
     l.kernel = l.large_rows_kernel = -1;
     l.large_rows_threshold = 0;
+    l.large_rows_basis = LargeRowsBasis::kLaunchRows;
   }
   ASSERT_TRUE(writeArtifact(a, nullptr, path("a.lfma")).ok());
   auto b = readArtifact(path("a.lfma"));
@@ -820,6 +825,13 @@ TEST(VerifyPlanTest, RejectsBadLargeRowsVariants) {
   p.launches[4].large_rows_kernel = 0;
   p.launches[4].large_rows_threshold = 4;
   expectRejected(p, "plan.launches[4] (linear).large_rows_kernel: set without a default kernel");
+  p = tinyPlan();
+  p.launches[2].large_rows_basis = static_cast<LargeRowsBasis>(2);
+  expectRejected(p, "plan.launches[2] (linear).large_rows_basis: 2 is not 0 (launch rows) or 1");
+  p = tinyPlan();
+  p.launches[3].large_rows_basis = LargeRowsBasis::kLongestSequence;
+  expectRejected(p, "plan.launches[3] (gated_short_conv).large_rows_basis: 1 without a "
+                    "large_rows_kernel");
 }
 
 TEST(VerifyPlanTest, RejectsUnknownOpsAndBadAttributes) {
