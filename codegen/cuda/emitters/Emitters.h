@@ -40,8 +40,8 @@ llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx);  // Li
 llvm::Expected<KernelSource> emitShortConv(const EmitContext &ctx);        // ShortConv*.cpp: short_conv
 llvm::Expected<KernelSource> emitGatedShortConv(const EmitContext &ctx);   // ShortConv*.cpp: gated_short_conv
 llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx);  // QkNormRopeCache*.cpp
-llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx);        // Attention*.cpp: split-KV form
-llvm::Expected<KernelSource> emitAttentionLargeRows(const EmitContext &ctx);  // AttentionEmitter.cpp: flash form
+llvm::Expected<KernelSource> emitAttention(const EmitContext &ctx);        // SplitKvAttentionEmitter.cpp: split-KV form
+llvm::Expected<KernelSource> emitAttentionLargeRows(const EmitContext &ctx);  // FlashAttentionEmitter.cpp: flash form
 
 } // namespace mlir::lfm::cuda
 
