@@ -154,6 +154,26 @@ std::string tileEpilogueText(int64_t epilogue, llvm::StringRef at,
   }
 }
 
+std::vector<std::pair<std::string, std::string>>
+tiledLinearVars(const EmitContext &ctx, const LinearSpec &spec, int64_t tileK,
+                int32_t threads) {
+  static constexpr llvm::StringLiteral kTileConstants =
+      R"(  constexpr int kK = ${K};  // reduction width (columns of x and W)
+  constexpr int kOut = ${NOUT};  // output columns
+  constexpr int kGates = ${GATES};  // weight rows per output column
+  constexpr int kBM = ${BM};  // rows of x per tile
+  constexpr int kBN = ${BN};  // output columns per tile
+  constexpr int kBK = ${BK};  // K slice staged per iteration)";
+  std::vector<std::pair<std::string, std::string>> vars =
+      commonLinearVars(ctx, spec);
+  vars.insert(vars.end(), {{"BM", std::to_string(kTileRows)},
+                           {"BN", std::to_string(kTileCols)},
+                           {"BK", std::to_string(tileK)},
+                           {"THREADS", std::to_string(threads)}});
+  vars.emplace_back("TILE_CONSTANTS", fillTemplate(kTileConstants, vars));
+  return vars;
+}
+
 LaunchGeometry tiledGeometry(const LinearSpec &spec, int32_t threads) {
   return affineGeometry(
       threads,

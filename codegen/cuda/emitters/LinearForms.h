@@ -49,6 +49,12 @@ llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx);
 std::vector<std::pair<std::string, std::string>>
 commonLinearVars(const EmitContext &ctx, const LinearSpec &spec);
 
+/// commonLinearVars plus the tiled forms' BM, BN, BK (= `tileK`), THREADS
+/// and TILE_CONSTANTS (the kernel's kK, kOut, kGates, kBM, kBN and kBK).
+std::vector<std::pair<std::string, std::string>>
+tiledLinearVars(const EmitContext &ctx, const LinearSpec &spec, int64_t tileK,
+                int32_t threads);
+
 /// The tiled forms' rms_norm prologue: per-row 1/rms of the tile's rows into
 /// shared memory (needs ${EPS}).
 extern const llvm::StringLiteral kTileNormSetup;

@@ -39,12 +39,7 @@ constexpr llvm::StringLiteral kTensorCoreTemplate =
 // with f32 accumulation; ${BK}-wide K slices of x (${XFORM}) and W staged
 // through shared memory.
 extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
-  constexpr int kK = ${K};  // reduction width (columns of x and W)
-  constexpr int kOut = ${NOUT};  // output columns
-  constexpr int kGates = ${GATES};  // weight rows per output column
-  constexpr int kBM = ${BM};  // rows of x per tile
-  constexpr int kBN = ${BN};  // output columns per tile
-  constexpr int kBK = ${BK};  // K slice staged per iteration
+${TILE_CONSTANTS}
   constexpr int kLd = kBK + 8;  // shared row pitch (elements)
   constexpr int kXVec = ${XVEC};  // x elements per global read
   constexpr int kWVec = ${WVEC};  // W elements per global read
@@ -201,12 +196,8 @@ KernelSource emitLinearTensorCore(const EmitContext &ctx,
   const int64_t vec = chooseChunk({spec.k});
   const bool copyX = !spec.prologueNorm && spec.xDType == spec.wDType;
   std::vector<std::pair<std::string, std::string>> vars =
-      commonLinearVars(ctx, spec);
-  vars.insert(vars.end(), {{"BM", std::to_string(kTileRows)},
-                           {"BN", std::to_string(kTileCols)},
-                           {"BK", std::to_string(kTcTileK)},
-                           {"THREADS", std::to_string(kTcThreads)},
-                           {"XVEC", std::to_string(vec)},
+      tiledLinearVars(ctx, spec, kTcTileK, kTcThreads);
+  vars.insert(vars.end(), {{"XVEC", std::to_string(vec)},
                            {"WVEC", std::to_string(vec)},
                            {"XFORM", copyX ? "as stored" : "as hi + lo"}});
   vars.emplace_back("TILE_NORM_SETUP",

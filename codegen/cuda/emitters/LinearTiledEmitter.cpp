@@ -35,12 +35,7 @@ constexpr llvm::StringLiteral kTiledTemplate =
 // ${BK}-wide K slices of x and W staged through shared memory, 4 x 4 outputs
 // (x ${GATES} gate(s)) per thread, f32 accumulation.
 extern "C" __global__ void ${ENTRY}(LfmKernelArgs args) {
-  constexpr int kK = ${K};  // reduction width (columns of x and W)
-  constexpr int kOut = ${NOUT};  // output columns
-  constexpr int kGates = ${GATES};  // weight rows per output column
-  constexpr int kBM = ${BM};  // rows of x per tile
-  constexpr int kBN = ${BN};  // output columns per tile
-  constexpr int kBK = ${BK};  // K slice staged per iteration
+${TILE_CONSTANTS}
   constexpr int kThreads = ${THREADS};
 ${BIND}
   // k-major slices; rows padded to keep 16-byte alignment (128-bit reads).
@@ -133,11 +128,7 @@ llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx) {
   if (spec.wDType == ::lfm::DType::kBF16 || spec.wDType == ::lfm::DType::kF16)
     return emitLinearTensorCore(ctx, spec);
   std::vector<std::pair<std::string, std::string>> vars =
-      commonLinearVars(ctx, spec);
-  vars.insert(vars.end(), {{"BM", std::to_string(kTileRows)},
-                           {"BN", std::to_string(kTileCols)},
-                           {"BK", std::to_string(kTileK)},
-                           {"THREADS", std::to_string(kTileThreads)}});
+      tiledLinearVars(ctx, spec, kTileK, kTileThreads);
   vars.emplace_back("TILE_NORM_SETUP",
                     spec.prologueNorm ? fillTemplate(kTileNormSetup, vars) : "");
   vars.emplace_back("TILE_NORM_APPLY",
