@@ -30,3 +30,30 @@ for w in "--random-weights 5" "--weights $tmp/w.safetensors"; do
 done
 cmp "$tmp/--random-weights.f32" "$tmp/--weights.f32"
 echo "ok: --dump-weights round trip"
+
+# On the cuda device against the fake libcuda (tests/fake_cuda), whose
+# kernels do nothing: the report names the GPU and its roofline, and the
+# impossible bandwidth this gives on LFM2-350M shapes (709 MB of weights per
+# step in microseconds) draws lfm-bench's warning.
+fake=$build/tests/liblfm_fake_cuda.so
+if [[ -f $fake ]]; then
+  "${LFM_COMPILE:-$build/tools/lfm-compile}" "$data/configs/lfm2-350m.json" -o "$tmp/350m.lfma" \
+    --dtype bf16 --target sm_90 2> /dev/null || true
+  if LFM_LIBCUDA=$fake "$build/tools/lfm-bench" "$tmp/350m.lfma" --device cuda --random-weights 1 \
+       --prompt-len 8 --decode-context 8 --decode-steps 4 --warmup 1 --repeats 1 --batch 1 \
+       --json > "$tmp/f.json" 2> "$tmp/f.err"; then
+    python3 - "$tmp/f.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['device'] == 'cuda:0' and r['gpu'] == 'Fake H200' and r['peak_bandwidth_gbps'] > 4000, r
+assert r['decode'][0]['roofline_percent'] > 100, r
+PY
+    grep -q "warning: decode batch 1 moved .* do not trust it" "$tmp/f.err" || {
+      echo "FAIL: no bandwidth warning"; cat "$tmp/f.err"; exit 1; }
+    echo "ok: lfm-bench on the (fake) cuda device warns of impossible bandwidth"
+  elif grep -q "no binary\|no generated kernel" "$tmp/f.err"; then
+    echo "SKIPPED: the fake cuda device check (the artifact has no CUBIN: NVRTC missing)"
+  else
+    cat "$tmp/f.err"; exit 1
+  fi
+fi

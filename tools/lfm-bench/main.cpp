@@ -189,6 +189,13 @@ int run(int argc, char **argv) {
                              {"conv_bytes_per_step", r->traffic.conv_bytes},
                              {"achieved_gbps", gbps},
                              {"roofline_percent", pct}});
+    if (pct > 100) {
+      // Faster than memory allows: the steps did not do the work counted.
+      std::cerr << absl::StrFormat(
+          "lfm-bench: warning: decode batch %d moved %.0f GB/s, %.0f%% of the GPU's peak: the "
+          "kernels cannot have read every byte (a broken build or driver?); do not trust it\n",
+          batch, gbps, pct);
+    }
     if (!o.json) {
       std::cout << absl::StrFormat(
           "decode batch %d (context %.0f): %.1f tokens/s, %.3f ms/step, %.1f MB/step, %.1f GB/s%s\n",
