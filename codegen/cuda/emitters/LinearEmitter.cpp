@@ -93,7 +93,7 @@ ${NORM_SETUP}
 #pragma unroll
       for (int g = 0; g < kGates; ++g) {
         if (col_ok[c]) {
-          lfm_load_n<kVec>(wrow[c][g] + k, wv[c][g]);
+          lfm_load_n<kVec, true>(wrow[c][g] + k, wv[c][g]);  // streamed
         } else {
 #pragma unroll
           for (int i = 0; i < kVec; ++i) wv[c][g][i] = 0.0f;

@@ -167,11 +167,27 @@ LFM_INLINE float lfm_round_to(float v) {
 // Loads and stores of N consecutive elements (p + N-element aligned), with
 // the widest accesses the size allows: 128-bit when N * sizeof(T) is a
 // multiple of 16, else 64-, 32-bit or single elements.
+// kStream marks data that is read once and that no thread writes while the
+// kernel runs (weights streamed by the GEMV): its 128-bit words are read
+// through the non-coherent path without allocating in L1, which stays for
+// the activations that every warp of the block rereads.
 // ---------------------------------------------------------------------------
 struct alignas(16) lfm_u32x4 { unsigned int w[4]; };
 struct alignas(8) lfm_u32x2 { unsigned int w[2]; };
 
-template <int N, typename T>
+LFM_INLINE lfm_u32x4 lfm_load_stream(const lfm_u32x4 *p) {
+#if defined(__CUDA_ARCH__)
+  lfm_u32x4 v;
+  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+      : "=r"(v.w[0]), "=r"(v.w[1]), "=r"(v.w[2]), "=r"(v.w[3])
+      : "l"(p));
+  return v;
+#else
+  return *p;
+#endif
+}
+
+template <int N, bool kStream = false, typename T>
 LFM_INLINE void lfm_load_n(const T *__restrict__ p, float *out) {
   constexpr int kBytes = N * (int)sizeof(T);
   if constexpr (kBytes % 16 == 0 || kBytes % 8 == 0 || (kBytes % 4 == 0 && sizeof(T) < 4)) {
@@ -181,7 +197,7 @@ LFM_INLINE void lfm_load_n(const T *__restrict__ p, float *out) {
       const lfm_u32x4 *src = reinterpret_cast<const lfm_u32x4 *>(p);
       lfm_u32x4 *dst = reinterpret_cast<lfm_u32x4 *>(tmp);
 #pragma unroll
-      for (int i = 0; i < kBytes / 16; ++i) dst[i] = src[i];
+      for (int i = 0; i < kBytes / 16; ++i) dst[i] = kStream ? lfm_load_stream(src + i) : src[i];
     } else if constexpr (kBytes % 8 == 0) {
       const lfm_u32x2 *src = reinterpret_cast<const lfm_u32x2 *>(p);
       lfm_u32x2 *dst = reinterpret_cast<lfm_u32x2 *>(tmp);
