@@ -1,6 +1,7 @@
 // The fake driver: see FakeCuda.h.
 #include "FakeCuda.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -22,6 +23,10 @@ struct Module {
 // A captured graph: the work to replay.
 struct Graph {
   std::vector<std::function<void()>> work;
+};
+struct Event {
+  std::chrono::steady_clock::time_point time;
+  bool recorded = false;
 };
 struct Stream {
   Graph *capturing = nullptr;
@@ -166,6 +171,34 @@ CUresult cuGraphLaunch(void *exec, void *) {
 }
 CUresult cuGraphExecDestroy(void *exec) { delete static_cast<Graph *>(exec); return kOk; }
 CUresult cuGraphDestroy(void *graph) { delete static_cast<Graph *>(graph); return kOk; }
+CUresult cuEventCreate(void **event, unsigned) {
+  *event = new Event();
+  ++g_log.events_created;
+  return kOk;
+}
+CUresult cuEventRecord(void *event, void *stream) {
+  auto *e = static_cast<Event *>(event);
+  submit(stream, [e] {
+    e->time = std::chrono::steady_clock::now();
+    e->recorded = true;
+    g_log.event_records.push_back(g_log.launches.size());
+  });
+  return kOk;
+}
+CUresult cuEventSynchronize(void *event) {
+  return static_cast<Event *>(event)->recorded ? kOk : kInvalidValue;
+}
+CUresult cuEventElapsedTime_v2(float *ms, void *start, void *end) {
+  auto *a = static_cast<Event *>(start), *b = static_cast<Event *>(end);
+  if (!a->recorded || !b->recorded) return kInvalidValue;
+  *ms = std::chrono::duration<float, std::milli>(b->time - a->time).count();
+  return kOk;
+}
+CUresult cuEventDestroy_v2(void *event) {
+  delete static_cast<Event *>(event);
+  ++g_log.events_destroyed;
+  return kOk;
+}
 CUresult cuGetErrorName(CUresult r, const char **name) {
   static const std::map<int, const char *> names = {
       {0, "CUDA_SUCCESS"}, {1, "CUDA_ERROR_INVALID_VALUE"}, {218, "CUDA_ERROR_INVALID_PTX"}};

@@ -2,7 +2,8 @@
 // entry points the device uses, over host memory. Device pointers are host
 // pointers; streams are synchronous; kernels do nothing but are recorded,
 // with their grid, block and argument bytes; stream capture records
-// launches and copies into a graph that cuGraphLaunch replays. The test
+// launches and copies into a graph that cuGraphLaunch replays; events take
+// the host clock's time when the stream reaches them. The test
 // reaches the record through fake_cuda_log(), found with dlsym.
 //
 // Environment: FAKE_CUDA_CC ("90" = compute capability 9.0, the default).
@@ -26,6 +27,9 @@ struct FakeCudaLog {
   std::vector<std::string> loaded_images;  // module images, as loaded
   std::vector<FakeLaunch> launches;        // executed (direct or replayed)
   int captures = 0, instantiations = 0, graph_launches = 0;
+  // Per event recorded (executed, not captured): launches.size() then.
+  std::vector<size_t> event_records;
+  int events_created = 0, events_destroyed = 0;
   void clear() { *this = FakeCudaLog(); }
 };
 

@@ -17,15 +17,14 @@ double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Deterministic token ids that exercise the whole embedding table.
+}  // namespace
+
 std::vector<int32_t> promptTokens(int64_t n, int64_t vocab, int64_t salt) {
   std::vector<int32_t> t(n);
   for (int64_t i = 0; i < n; ++i) t[i] = static_cast<int32_t>((i * 7919 + salt * 104729 + 1) % vocab);
   return t;
 }
 
-// Feeds `prompts[i]` to request ids[i], in steps of at most the plan's
-// max_tokens_per_step tokens.
 absl::Status prefill(Session &session, const std::vector<int64_t> &ids,
                      const std::vector<std::vector<int32_t>> &prompts) {
   const int64_t limit = session.plan().max_tokens_per_step;
@@ -45,8 +44,6 @@ absl::Status prefill(Session &session, const std::vector<int64_t> &ids,
     LFM_RETURN_IF_ERROR(session.step(batch).status());
   }
 }
-
-}  // namespace
 
 absl::StatusOr<PrefillResult> benchPrefill(Session &session, const BenchOptions &options) {
   const int64_t vocab = session.plan().config.vocab_size;

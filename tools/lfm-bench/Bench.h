@@ -21,6 +21,9 @@ struct BenchOptions {
   std::vector<int64_t> batches = {1, 8};
   int warmup = 3;
   int repeats = 3;
+  // --profile: per-kernel times of profile_steps decode steps (Profile.h).
+  bool profile = false;
+  int64_t profile_steps = 8;
 };
 
 struct PrefillResult {
@@ -38,6 +41,14 @@ struct DecodeResult {
   double stepSeconds() const { return steps > 0 ? seconds / steps : 0; }
   double bytesPerSecond() const { return stepSeconds() > 0 ? traffic.total() / stepSeconds() : 0; }
 };
+
+// Deterministic token ids that exercise the whole embedding table.
+std::vector<int32_t> promptTokens(int64_t n, int64_t vocab, int64_t salt);
+
+// Feeds `prompts[i]` to request ids[i], in steps of at most the plan's
+// max_tokens_per_step tokens.
+absl::Status prefill(Session &session, const std::vector<int64_t> &ids,
+                     const std::vector<std::vector<int32_t>> &prompts);
 
 // The session needs max(batches) slots of decode_context + warmup +
 // decode_steps (and prompt_len) tokens.

@@ -1,15 +1,42 @@
 // Bytes per decode step from the plan's weights, state specs and launches.
 #include "Traffic.h"
 
+#include <algorithm>
 #include <set>
 
 #include "lfm/PlanLayout.h"
 
 namespace lfm::tools {
 
+namespace {
+
+int64_t weightBytes(const WeightSpec &w) { return weightElements(w) * dtypeSize(w.dtype); }
+
+// The bytes of `rows` rows of an embedding table (at most all of it).
+int64_t tableRowBytes(const WeightSpec &w, int64_t rows) {
+  const int64_t bytes = weightBytes(w);
+  if (w.shape.empty() || w.shape[0] <= 0) return bytes;
+  return std::min(bytes, rows * (bytes / w.shape[0]));
+}
+
+}  // namespace
+
 int64_t totalWeightBytes(const Plan &plan) {
   int64_t total = 0;
-  for (const WeightSpec &w : plan.weights) total += weightElements(w) * dtypeSize(w.dtype);
+  for (const WeightSpec &w : plan.weights) total += weightBytes(w);
+  return total;
+}
+
+int64_t launchWeightBytes(const Plan &plan, const Launch &launch, int64_t tokens) {
+  int64_t total = 0;
+  for (BufferRef ref : launch.operands) {
+    if (ref.kind != BufferRef::kWeight || ref.index < 0 ||
+        static_cast<size_t>(ref.index) >= plan.weights.size()) {
+      continue;
+    }
+    const WeightSpec &w = plan.weights[ref.index];
+    total += launch.op == "embedding" ? tableRowBytes(w, tokens) : weightBytes(w);
+  }
   return total;
 }
 
@@ -27,14 +54,9 @@ DecodeTraffic decodeTraffic(const Plan &plan, int64_t seqs, double context) {
   DecodeTraffic t;
   for (size_t i = 0; i < plan.weights.size(); ++i) {
     const WeightSpec &w = plan.weights[i];
-    const int64_t bytes = weightElements(w) * dtypeSize(w.dtype);
     const bool table_only = lookup_only.count(static_cast<int32_t>(i)) != 0 &&
                             used_elsewhere.count(static_cast<int32_t>(i)) == 0;
-    if (table_only && !w.shape.empty() && w.shape[0] > 0) {
-      t.weight_bytes += seqs * (bytes / w.shape[0]);
-    } else {
-      t.weight_bytes += bytes;
-    }
+    t.weight_bytes += table_only ? tableRowBytes(w, seqs) : weightBytes(w);
   }
   for (const KvCacheSpec &k : plan.kv_caches) {
     const double row = static_cast<double>(k.kv_heads * k.head_dim * dtypeSize(k.dtype));

@@ -1,4 +1,5 @@
-// The DRAM bytes a decode step must move at least: the roofline's numerator.
+// The DRAM bytes a decode step must move at least: the roofline's numerator;
+// and the weight bytes of each launch, for the per-kernel profile.
 #ifndef LFM_TOOLS_LFMBENCH_TRAFFIC_H
 #define LFM_TOOLS_LFMBENCH_TRAFFIC_H
 
@@ -22,6 +23,11 @@ DecodeTraffic decodeTraffic(const Plan &plan, int64_t seqs, double context);
 
 // The bytes of all weights, as stored.
 int64_t totalWeightBytes(const Plan &plan);
+
+// The weight bytes one launch reads in a step of `tokens` tokens: each
+// weight operand whole, except an embedding table, of which only the
+// looked-up rows.
+int64_t launchWeightBytes(const Plan &plan, const Launch &launch, int64_t tokens);
 
 }  // namespace lfm::tools
 

@@ -1,9 +1,12 @@
 // lfm-bench: throughput of a compiled artifact on a device. Prefill tokens/s
 // for one prompt, decode tokens/s per batch size, and for decode the bytes
 // each step must stream, the bandwidth that achieves and its share of the
-// GPU's peak (the memory roofline that bounds small-batch decode).
+// GPU's peak (the memory roofline that bounds small-batch decode). With
+// --profile, then per kernel where the time of a decode step (batch 1) and
+// of a prefill step goes, and how close each kernel's weight reads come to
+// that roofline (Profile.h).
 //
-//   lfm-bench model.lfma --device cuda --random-weights 0 [--json]
+//   lfm-bench model.lfma --device cuda --random-weights 0 [--json] [--profile]
 //   lfm-bench model.lfma --random-weights 0 --dump-weights out.safetensors
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +14,8 @@
 #include "../lfm-run/ArgParser.h"
 #include "Bench.h"
 #include "DumpWeights.h"
+#include "Profile.h"
+#include "ProfileReport.h"
 #include "Traffic.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -48,6 +53,10 @@ ArgParser parser() {
   p.addOption("threads", "N", "CPU device threads (default all).");
   p.addOption("dump-weights", "FILE",
               "Write the weights as a Hugging Face safetensors checkpoint and exit.");
+  p.addFlag("profile",
+            "Then time every launch of 8 decode steps (batch 1) and one prefill step "
+            "(--prompt-len tokens, at most a step's worth) and report per kernel (cpu: per op) "
+            "launches, us and % of the step, and GB/s of the weights read (JSON: \"profile\").");
   p.addFlag("json", "Print the results as JSON.");
   return p;
 }
@@ -96,6 +105,7 @@ absl::StatusOr<Options> parse(int argc, char **argv) {
   }
   if (auto v = p.value("dump-weights")) o.dump_weights = *v;
   o.json = p.has("json");
+  o.bench.profile = p.has("profile");
   return o;
 }
 
@@ -143,8 +153,10 @@ int run(int argc, char **argv) {
   const Plan plan = model->plan;
   int64_t max_batch = 1;
   for (int64_t b : o.bench.batches) max_batch = std::max(max_batch, b);
+  const int64_t decode_steps =
+      std::max(o.bench.decode_steps, o.bench.profile ? o.bench.profile_steps : 0);
   const int64_t seq_len =
-      std::max(o.bench.prompt_len, o.bench.decode_context + o.bench.warmup + o.bench.decode_steps) + 1;
+      std::max(o.bench.prompt_len, o.bench.decode_context + o.bench.warmup + decode_steps) + 1;
   absl::StatusOr<std::unique_ptr<Session>> session =
       Session::create(std::move(device->device), plan, std::move(model->weights),
                       {std::max<int64_t>(max_batch, 1), seq_len});
@@ -202,6 +214,15 @@ int run(int argc, char **argv) {
           batch, r->context, r->tokensPerSecond(), r->stepSeconds() * 1e3,
           r->traffic.total() / 1e6, gbps,
           peak > 0 ? absl::StrFormat(" = %.1f%% of %.0f GB/s", pct, peak / 1e9) : "");
+    }
+  }
+  if (o.bench.profile) {
+    absl::StatusOr<std::vector<StepProfile>> profiles =
+        profileSteps(**session, o.bench, model->kernels);
+    if (!profiles.ok()) return fail(profiles.status());
+    out["profile"] = profileJson(*profiles, peak);
+    if (!o.json) {
+      for (const StepProfile &p : *profiles) std::cout << profileTable(p, peak);
     }
   }
   if (o.json) std::cout << out.dump(2) << "\n";

@@ -58,6 +58,21 @@ class DeviceState {
   StateShape shape_;
 };
 
+// How long one launch of a plan took in the last timed step
+// (Device::setLaunchTiming).
+struct LaunchTime {
+  // Seconds the launch took, copies that move its results into place
+  // included (cpu, emu: host clock around its work; cuda: from an event
+  // recorded before it to the one before the next launch that ran, or the
+  // one after the last), so a step's entries add up to about the time of
+  // its launches. 0 for a launch the step skipped (empty grid).
+  double seconds = 0;
+  // The Artifact::kernels entry that ran: Launch::kernel or, when the step
+  // chose it, Launch::large_rows_kernel (selectKernel, KernelAbi.h). -1 on
+  // devices that run no generated kernels (cpu) and for skipped launches.
+  int32_t kernel = -1;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
@@ -103,6 +118,21 @@ class Device {
   // row-major [R][vocab]; it must then hold exactly R * vocab values.
   virtual absl::Status execute(const StepInputs &inputs, DeviceState &state,
                                std::span<float> logits) = 0;
+
+  // Per-launch timing, for profiling ("where does a step's time go"). While
+  // on, each execute() times every launch of the plan (cpu, emu: the host
+  // clock around it; cuda: an event recorded before each launch and one
+  // after the last, with decode steps launched one by one instead of as a
+  // CUDA graph, so they cost a little more than untimed ones). Devices that
+  // cannot time fail with Unimplemented; turning it off always succeeds.
+  virtual absl::Status setLaunchTiming(bool on) {
+    return on ? absl::UnimplementedError(name() + ": per-launch timing is not supported")
+              : absl::OkStatus();
+  }
+  // The times of the last successful execute() with timing on: one entry
+  // per Plan::launches entry, in plan order. Empty while timing is off or
+  // before the first timed step; after a failed step, undefined.
+  virtual std::span<const LaunchTime> lastLaunchTimes() const { return {}; }
 
   // Test and debug access to any buffer of the loaded plan, converted to and
   // from float32, row-major. `rows` is the row count of an activation or of

@@ -81,7 +81,9 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
   }
 
   const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
+  timer_.beginStep(launches_.size());
   for (size_t li = 0; li < launches_.size(); ++li) {
+    HostLaunchTimer::Scope timed(timer_, li, /*kernel=*/-1);
     const BoundLaunch &bound = launches_[li];
     OpContext ctx{plan, static_cast<int64_t>(li), plan.launches[li], bound.operands,
                   bound.results};

@@ -1,6 +1,6 @@
 // The part of a device that keeps every buffer in host memory: the cpu and
 // emu devices differ only in how they run a launch, so state allocation and
-// buffer access live here once.
+// buffer access live here once, and so does launch timing (HostLaunchTimer).
 #ifndef LFM_RUNTIME_CPU_HOSTMEMORYDEVICE_H
 #define LFM_RUNTIME_CPU_HOSTMEMORYDEVICE_H
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "HostLaunchTimer.h"
 #include "HostPlanMemory.h"
 #include "lfm/Device.h"
 #include "lfm/StatusMacros.h"
@@ -39,6 +40,11 @@ class HostMemoryDevice : public Device {
                            std::span<const float> values) override {
     return memory_.writeBuffer(ref, rows, state, values);
   }
+  absl::Status setLaunchTiming(bool on) final {
+    timer_.enable(on);
+    return absl::OkStatus();
+  }
+  std::span<const LaunchTime> lastLaunchTimes() const final { return timer_.times(); }
 
  protected:
   // `device` starts every message ("cpu device: ...").
@@ -49,6 +55,8 @@ class HostMemoryDevice : public Device {
   virtual absl::Status bindLaunches() = 0;
 
   HostPlanMemory memory_;
+  // execute() calls timer_.beginStep, then times each launch with a Scope.
+  HostLaunchTimer timer_;
 };
 
 }  // namespace lfm::cpu

@@ -10,6 +10,7 @@
 #include "cuda/CudaContext.h"
 #include "cuda/CudaModules.h"
 #include "cuda/DecodeGraphs.h"
+#include "cuda/LaunchEvents.h"
 #include "kernels/KernelCoverage.h"
 #include "lfm/Artifact.h"
 #include "lfm/KernelAbi.h"
@@ -58,6 +59,14 @@ class CudaDevice final : public Device {
                                                 const DeviceState *state) override;
   absl::Status writeBuffer(BufferRef ref, int64_t rows, DeviceState *state,
                            std::span<const float> values) override;
+  absl::Status setLaunchTiming(bool on) override {
+    if (!on) timing_.reset();
+    else if (timing_ == nullptr) timing_ = std::make_unique<LaunchEvents>(ctx_);
+    return absl::OkStatus();
+  }
+  std::span<const LaunchTime> lastLaunchTimes() const override {
+    return timing_ != nullptr ? timing_->times() : std::span<const LaunchTime>();
+  }
 
  private:
   struct BufferView {
@@ -73,8 +82,10 @@ class CudaDevice final : public Device {
   CUdeviceptr address(BufferRef ref, const CudaState *state) const;
   // Grows the launch scratch to what any step of a pool of `shape` needs.
   absl::Status ensureLaunchScratch(const StateShape &shape);
-  // Issues every launch of the plan for a step of `dims` on the stream.
-  absl::Status enqueueLaunches(const StepDims &dims, const CudaState &state) const;
+  // Issues every launch of the plan for a step of `dims` on the stream,
+  // recording `events` around them when timing.
+  absl::Status enqueueLaunches(const StepDims &dims, const CudaState &state,
+                               LaunchEvents *events = nullptr) const;
   absl::StatusOr<BufferView> view(BufferRef ref, int64_t rows, const DeviceState *state) const;
 
   std::shared_ptr<CudaContext> ctx_;
@@ -99,6 +110,9 @@ class CudaDevice final : public Device {
   DeviceMemory logits_;
   bool writes_logits_ = false;
   bool graphs_enabled_ = decodeGraphsEnabled();
+  // Set while launch timing is on (setLaunchTiming); steps then bypass the
+  // decode graphs so that every launch is its own enqueue between events.
+  std::unique_ptr<LaunchEvents> timing_;
 };
 
 CudaDevice::~CudaDevice() {
@@ -318,14 +332,16 @@ CUdeviceptr CudaDevice::address(BufferRef ref, const CudaState *state) const {
   return 0;
 }
 
-absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &state) const {
+absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &state,
+                                         LaunchEvents *events) const {
   const CudaDriverApi &a = ctx_->api();
   for (size_t li = 0; li < plan_.launches.size(); ++li) {
     const Launch &launch = plan_.launches[li];
     // The kernel variant for this step's rows (a decode graph is keyed by
     // the sequence count, i.e. T = R = N with one row per sequence, so its
     // choice is fixed per graph).
-    const LoadedKernel &kernel = modules_->kernel(selectKernel(plan_, launch, dims));
+    const int32_t kernel_index = selectKernel(plan_, launch, dims);
+    const LoadedKernel &kernel = modules_->kernel(kernel_index);
     LFM_ASSIGN_OR_RETURN(LaunchDims ld, computeLaunchDims(kernel.geometry, dims));
     if (ld.empty()) continue;
     if (ld.scratch_bytes > launch_scratch_.size()) {
@@ -354,6 +370,7 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
                                         : nullptr;
     args.scratch_bytes = ld.scratch_bytes;
     void *params[] = {&args};
+    if (events != nullptr) LFM_RETURN_IF_ERROR(events->beforeLaunch(li, kernel_index, stream_));
     CUresult r = a.cuLaunchKernel(
         kernel.function, static_cast<unsigned>(ld.grid[0]), static_cast<unsigned>(ld.grid[1]),
         static_cast<unsigned>(ld.grid[2]), static_cast<unsigned>(ld.block[0]),
@@ -377,7 +394,7 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
           absl::StrCat("copying the result of launch ", li, " (", launch.op, ") into place")));
     }
   }
-  return absl::OkStatus();
+  return events != nullptr ? events->endStep(stream_) : absl::OkStatus();
 }
 
 absl::Status CudaDevice::execute(const StepInputs &inputs, DeviceState &state,
@@ -416,13 +433,14 @@ absl::Status CudaDevice::execute(const StepInputs &inputs, DeviceState &state,
                                                 static_cast<size_t>(inputs_host_.size()), stream_),
                             "uploading the step inputs"));
 
-  const bool decode = graphs_enabled_ && tokens == seqs && rows == seqs;
+  const bool decode = graphs_enabled_ && timing_ == nullptr && tokens == seqs && rows == seqs;
+  if (timing_ != nullptr) timing_->beginStep(plan_.launches.size());
   if (decode) {
     dims.max_context = bucketContext(dims.max_context, st->shape().max_seq_len);
     DecodeGraphs::Key key{seqs, dims.max_context, scratch_epoch_};
     LFM_RETURN_IF_ERROR(st->graphs.launch(key, stream_, [&] { return enqueueLaunches(dims, *st); }));
   } else {
-    LFM_RETURN_IF_ERROR(enqueueLaunches(dims, *st));
+    LFM_RETURN_IF_ERROR(enqueueLaunches(dims, *st, timing_.get()));
   }
 
   if (!logits.empty()) {
@@ -448,7 +466,7 @@ absl::Status CudaDevice::execute(const StepInputs &inputs, DeviceState &state,
                                             " sequences failed", decode ? " (decode graph)" : "",
                                             ": ", done.message()));
   }
-  return absl::OkStatus();
+  return timing_ != nullptr ? timing_->collect() : absl::OkStatus();
 }
 
 absl::StatusOr<CudaDevice::BufferView> CudaDevice::view(BufferRef ref, int64_t rows,

@@ -18,7 +18,8 @@
 //   state       per pool (CudaState): conv states and K/V caches, zeroed.
 // One non-blocking stream; each step ends with a stream synchronize (the
 // logits must be on the host when execute returns). Decode steps replay
-// CUDA graphs (DecodeGraphs.h).
+// CUDA graphs (DecodeGraphs.h), except while launch timing is on
+// (LaunchEvents.h), which times each launch between CUDA events.
 #ifndef LFM_RUNTIME_CUDA_CUDADEVICE_H
 #define LFM_RUNTIME_CUDA_CUDADEVICE_H
 

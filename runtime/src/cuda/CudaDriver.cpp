@@ -16,9 +16,12 @@ namespace {
 // not be used. cuCtxCreate is avoided altogether (cuCtxCreate_v4 in CUDA 13
 // takes a params struct): the device uses the primary context, which the
 // runtime API and other libraries in the process share.
+// `fallback`, when set, is the older export used by drivers that lack
+// `symbol` (same signature): cuEventElapsedTime_v2 came with CUDA 12.8.
 struct Entry {
   void **slot;
   const char *symbol;
+  const char *fallback = nullptr;
 };
 
 }  // namespace
@@ -87,11 +90,18 @@ absl::StatusOr<std::shared_ptr<CudaDriver>> CudaDriver::load(const std::string &
       {reinterpret_cast<void **>(&a.cuGraphLaunch), "cuGraphLaunch"},
       {reinterpret_cast<void **>(&a.cuGraphExecDestroy), "cuGraphExecDestroy"},
       {reinterpret_cast<void **>(&a.cuGraphDestroy), "cuGraphDestroy"},
+      {reinterpret_cast<void **>(&a.cuEventCreate), "cuEventCreate"},
+      {reinterpret_cast<void **>(&a.cuEventRecord), "cuEventRecord"},
+      {reinterpret_cast<void **>(&a.cuEventSynchronize), "cuEventSynchronize"},
+      {reinterpret_cast<void **>(&a.cuEventElapsedTime), "cuEventElapsedTime_v2",
+       "cuEventElapsedTime"},
+      {reinterpret_cast<void **>(&a.cuEventDestroy), "cuEventDestroy_v2"},
       {reinterpret_cast<void **>(&a.cuGetErrorName), "cuGetErrorName"},
       {reinterpret_cast<void **>(&a.cuGetErrorString), "cuGetErrorString"},
   };
   for (const Entry &e : entries) {
     *e.slot = dlsym(driver->handle_, e.symbol);
+    if (*e.slot == nullptr && e.fallback != nullptr) *e.slot = dlsym(driver->handle_, e.fallback);
     if (*e.slot == nullptr) {
       return absl::UnavailableError(absl::StrCat(
           "the CUDA driver library '", library, "' has no symbol ", e.symbol,

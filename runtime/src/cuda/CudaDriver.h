@@ -33,6 +33,7 @@ using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUgraph = struct CUgraph_st *;
 using CUgraphExec = struct CUgraphExec_st *;
+using CUevent = struct CUevent_st *;
 
 inline constexpr CUresult CUDA_SUCCESS = 0;
 inline constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
@@ -56,6 +57,8 @@ inline constexpr int CU_JIT_LOG_VERBOSE = 12;
 // never trips over driver calls that another device makes on another thread.
 inline constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+// CUevent_flags: CU_EVENT_DEFAULT records timestamps.
+inline constexpr unsigned CU_EVENT_DEFAULT = 0;
 
 // The entry points, by the exported symbol each is resolved from.
 struct CudaDriverApi {
@@ -102,6 +105,12 @@ struct CudaDriverApi {
   CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
   CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
   CUresult (*cuGraphDestroy)(CUgraph graph);
+  CUresult (*cuEventCreate)(CUevent *event, unsigned flags);
+  CUresult (*cuEventRecord)(CUevent event, CUstream stream);
+  CUresult (*cuEventSynchronize)(CUevent event);
+  CUresult (*cuEventElapsedTime)(float *milliseconds, CUevent start,
+                                 CUevent end);                              // _v2, else plain
+  CUresult (*cuEventDestroy)(CUevent event);                                // _v2
   CUresult (*cuGetErrorName)(CUresult error, const char **name);
   CUresult (*cuGetErrorString)(CUresult error, const char **text);
 };

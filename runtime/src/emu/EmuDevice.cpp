@@ -147,6 +147,7 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
   args.num_slots = static_cast<int32_t>(host_state->shape().slots);
 
   const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
+  timer_.beginStep(launches_.size());
   for (size_t li = 0; li < launches_.size(); ++li) {
     const BoundLaunch &bound = launches_[li];
     // The launch's kernel variant for this step's rows.
@@ -157,6 +158,7 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
     const EmuModule::Entry entry = large ? bound.large_rows_entry : bound.entry;
     LFM_ASSIGN_OR_RETURN(LaunchDims launch_dims, computeLaunchDims(kernel.geometry, dims));
     if (launch_dims.empty()) continue;
+    cpu::HostLaunchTimer::Scope timed(timer_, li, large ? launch.large_rows_kernel : launch.kernel);
     if (launch_dims.scratch_bytes > launch_scratch_.size()) {
       LFM_ASSIGN_OR_RETURN(launch_scratch_,
                            cpu::HostBuffer::allocate(launch_dims.scratch_bytes, "launch scratch"));

@@ -2,7 +2,8 @@
 // binary it loads, the grid, block and LfmKernelArgs of every launch, the
 // step inputs and weights in device memory where the args point, the result
 // copies, logits coming back, decode steps recorded once as a CUDA graph and
-// replayed, and the JIT log in load errors. Kernels do nothing there, so
+// replayed (but launched one by one between timing events while launch
+// timing is on), and the JIT log in load errors. Kernels do nothing there, so
 // numerics are the GPU tests' (cuda_gpu_test.cpp); this checks the plumbing
 // everywhere.
 #include <dlfcn.h>
@@ -10,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 
 #include "../../fake_cuda/FakeCuda.h"
 #include "TinyModel.h"
@@ -363,6 +365,48 @@ TEST_F(FakeDriver, DecodeStepsAreRecordedOnceAndReplayed) {
   EXPECT_EQ(log_->captures, 0);
   EXPECT_EQ(log_->launches.size(), per_step);
   EXPECT_EQ(argsOf(log_->launches[0]).max_context, 7);
+}
+
+TEST_F(FakeDriver, LaunchTimingRecordsEventsAroundEveryLaunchWithoutGraphs) {
+  Loaded l = load();
+  ASSERT_NE(l.state, nullptr);
+  const size_t per_step = l.b.plan.launches.size();
+  EXPECT_TRUE(l.device->lastLaunchTimes().empty());
+  ASSERT_TRUE(l.device->setLaunchTiming(true).ok());
+  TestStep decode;
+  decode.seq({6}, 0, 0);
+  decode.logit_rows = {0};
+  // An event before each launch, one after the last: event i is recorded
+  // when i launches have run.
+  std::vector<size_t> expected(per_step + 1);
+  std::iota(expected.begin(), expected.end(), size_t{0});
+  for (int t = 0; t < 2; ++t) {
+    log_->clear();
+    ASSERT_TRUE(l.device->execute(decode.inputs(), *l.state, {}).ok());
+    EXPECT_EQ(log_->captures, 0);
+    EXPECT_EQ(log_->graph_launches, 0);
+    ASSERT_EQ(log_->launches.size(), per_step);
+    EXPECT_EQ(log_->event_records, expected);
+    // The first step creates the events, later ones reuse them.
+    EXPECT_EQ(log_->events_created, t == 0 ? static_cast<int>(per_step + 1) : 0);
+    std::span<const LaunchTime> times = l.device->lastLaunchTimes();
+    ASSERT_EQ(times.size(), per_step);
+    double total = 0;
+    for (size_t i = 0; i < per_step; ++i) {
+      EXPECT_GE(times[i].seconds, 0) << i;
+      EXPECT_EQ(times[i].kernel, static_cast<int32_t>(i));
+      total += times[i].seconds;
+    }
+    EXPECT_GT(total, 0);
+  }
+  // Off: the events go, and decode steps are graphs again.
+  log_->clear();
+  ASSERT_TRUE(l.device->setLaunchTiming(false).ok());
+  EXPECT_EQ(log_->events_destroyed, static_cast<int>(per_step + 1));
+  EXPECT_TRUE(l.device->lastLaunchTimes().empty());
+  ASSERT_TRUE(l.device->execute(decode.inputs(), *l.state, {}).ok());
+  EXPECT_EQ(log_->captures, 1);
+  EXPECT_TRUE(log_->event_records.empty());
 }
 
 }  // namespace

@@ -84,20 +84,33 @@ std::unique_ptr<Device> emuDevice() {
   return std::move(d->device);
 }
 
-TEST(EmuDevice, RunsHandWrittenKernelsWithAliasingAndLogits) {
-  PlanBuilder b(/*vocab=*/11);
+// y = a + c + start_pos (add_pos, y in a's region), then logits from y.
+struct AddThenLogits {
+  PlanBuilder b{/*vocab=*/11};
   BufferRef a = b.activation(20, DType::kF32, RowSpace::kTokens, 0);
   BufferRef c = b.activation(20, DType::kF32, RowSpace::kTokens, 1);
   // The result reuses a's region: it must go through scratch memory.
   BufferRef y = b.activation(20, DType::kF32, RowSpace::kTokens, 0);
-  b.launch("add", {a, c, kRowOffsets, kStartPos}, {y}).kernel = 0;
-  b.launch("linear", {y, inputRef(InputId::kLogitRows)}, {kLogits}).kernel = 1;
   std::vector<KernelInfo> kernels = {kernel("add_pos", kAddPos, perToken()),
                                      kernel("logits", kLogitsKernel, perLogitRow())};
-  std::unique_ptr<Device> emu = emuDevice();
-  ASSERT_TRUE(emu->setKernels(kernels).ok());
-  absl::Status s = emu->load(b.plan, b.weights);
-  ASSERT_TRUE(s.ok()) << s;
+  AddThenLogits() {
+    b.launch("add", {a, c, kRowOffsets, kStartPos}, {y}).kernel = 0;
+    b.launch("linear", {y, inputRef(InputId::kLogitRows)}, {kLogits}).kernel = 1;
+  }
+  std::unique_ptr<Device> load() {
+    std::unique_ptr<Device> emu = emuDevice();
+    EXPECT_TRUE(emu->setKernels(kernels).ok());
+    absl::Status s = emu->load(b.plan, b.weights);
+    EXPECT_TRUE(s.ok()) << s;
+    return emu;
+  }
+};
+
+TEST(EmuDevice, RunsHandWrittenKernelsWithAliasingAndLogits) {
+  AddThenLogits m;
+  const BufferRef a = m.a, c = m.c, y = m.y;
+  std::unique_ptr<Device> emu = m.load();
+  absl::Status s;
   auto state = emu->allocateState({3, 64});
   ASSERT_TRUE(state.ok());
 
@@ -155,6 +168,38 @@ TEST(EmuDevice, PlansItCannotRunAreErrors) {
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("nope"), std::string::npos) << s;
   EXPECT_FALSE(emu->allocateState({1, 8}).ok()) << "no plan is loaded after a failed load";
+}
+
+TEST(EmuDevice, LaunchTimingTimesEveryLaunchThatRuns) {
+  AddThenLogits m;
+  std::unique_ptr<Device> emu = m.load();
+  auto state = emu->allocateState({3, 64});
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(emu->lastLaunchTimes().empty());
+  ASSERT_TRUE(emu->setLaunchTiming(true).ok());
+  TestStep step;
+  step.seqN(3, 2, 0).seqN(2, 0, 7);
+  step.logit_rows = {2, 4};
+  std::vector<float> logits(2 * 11);
+  ASSERT_TRUE(emu->execute(step.inputs(), **state, logits).ok());
+  std::span<const LaunchTime> times = emu->lastLaunchTimes();
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_GT(times[0].seconds, 0);
+  EXPECT_GT(times[1].seconds, 0);
+  EXPECT_EQ(times[0].kernel, 0);
+  EXPECT_EQ(times[1].kernel, 1);
+
+  // No logit rows: the logits launch has an empty grid and is skipped.
+  step.logit_rows.clear();
+  ASSERT_TRUE(emu->execute(step.inputs(), **state, {}).ok());
+  times = emu->lastLaunchTimes();
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_GT(times[0].seconds, 0);
+  EXPECT_EQ(times[1].seconds, 0);
+  EXPECT_EQ(times[1].kernel, -1);
+
+  ASSERT_TRUE(emu->setLaunchTiming(false).ok());
+  EXPECT_TRUE(emu->lastLaunchTimes().empty());
 }
 
 }  // namespace
