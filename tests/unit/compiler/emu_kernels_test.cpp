@@ -278,17 +278,6 @@ TEST_F(EmuKernels, LinearInEveryForm) {
   }
 }
 
-// A step of `tokens` rows in `seqs` sequences, the longest `longest` rows.
-StepDims stepOf(int64_t tokens, int64_t seqs, int64_t longest) {
-  StepDims d;
-  d.tokens = tokens;
-  d.seqs = seqs;
-  d.logit_rows = seqs;
-  d.max_context = longest;
-  d.longest_sequence = longest;
-  return d;
-}
-
 // Every linear launch gets the tiled GEMM form as its large-rows variant;
 // the default kernels keep their indices (the variants come after them).
 TEST_F(EmuKernels, LinearHasALargeRowsVariant) {

@@ -12,6 +12,7 @@
 
 #include "lfm/DTypeConvert.h"
 #include "lfm/Device.h"
+#include "lfm/KernelAbi.h"
 #include "lfm/Plan.h"
 
 namespace lfm::testing {
@@ -45,6 +46,18 @@ inline float roundTo(float v, DType dtype) {
   if (dtype == DType::kBF16) return bf16ToFloat(floatToBf16(v));
   if (dtype == DType::kF16) return f16ToFloat(floatToF16(v));
   return v;
+}
+
+// A step of `tokens` rows in `seqs` sequences (one logit row each), the
+// longest `longest` rows at context `longest`.
+inline StepDims stepOf(int64_t tokens, int64_t seqs, int64_t longest) {
+  StepDims d;
+  d.tokens = tokens;
+  d.seqs = seqs;
+  d.logit_rows = seqs;
+  d.max_context = longest;
+  d.longest_sequence = longest;
+  return d;
 }
 
 inline BufferRef inputRef(InputId id) {

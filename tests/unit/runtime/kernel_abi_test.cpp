@@ -8,6 +8,7 @@
 
 #include "lfm/Artifact.h"
 #include "lfm/Plan.h"
+#include "RuntimeTestUtil.h"
 
 namespace lfm::testing {
 namespace {
@@ -40,12 +41,10 @@ Plan planWithVariant(LargeRowsBasis basis, RowSpace rows) {
   return p;
 }
 
+// stepOf with `logit_rows` logit rows.
 StepDims step(int64_t tokens, int64_t seqs, int64_t logit_rows, int64_t longest) {
-  StepDims d;
-  d.tokens = tokens;
-  d.seqs = seqs;
+  StepDims d = stepOf(tokens, seqs, longest);
   d.logit_rows = logit_rows;
-  d.longest_sequence = longest;
   return d;
 }
 
