@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "../ScopedEnv.h"
 #include "emu/EmuCompiler.h"
 #include "lfm/Artifact.h"
 #include "lfm/DTypeConvert.h"
@@ -102,12 +103,47 @@ extern "C" __global__ void k(LfmKernelArgs args) {
 })");
   ASSERT_NE(m, nullptr);
   const int blocks = 7, n = 96;
-  std::vector<int> out(blocks * n, -1);
-  ASSERT_TRUE(run(*m, {out.data()}, dims(blocks, n), 3).ok());
-  for (int b = 0; b < blocks; ++b) {
-    for (int t = 0; t < n; ++t) {
-      EXPECT_EQ(out[b * n + t], (b + 1) * 1000 + (n - 1 - t) * 10 + 2) << b << " " << t;
+  for (const char *schedule : {"forward", "reverse"}) {
+    lfm::testing::ScopedEnv env("LFM_EMU_SCHEDULE", schedule);
+    std::vector<int> out(blocks * n, -1);
+    ASSERT_TRUE(run(*m, {out.data()}, dims(blocks, n), 3).ok());
+    for (int b = 0; b < blocks; ++b) {
+      for (int t = 0; t < n; ++t) {
+        EXPECT_EQ(out[b * n + t], (b + 1) * 1000 + (n - 1 - t) * 10 + 2)
+            << schedule << " " << b << " " << t;
+      }
     }
+  }
+}
+
+// LFM_EMU_SCHEDULE=reverse runs each pass of a block last thread first. A
+// race (thread 0 writes shared memory that the others read with no barrier
+// between) reads the new value in thread order and the old one in reverse:
+// the two schedules tell it apart. The barrier-correct kernel above gives the
+// same result under both.
+TEST_F(EmuPrimitives, TheReverseScheduleExposesRaces) {
+  auto racy = compile(R"(
+extern "C" __global__ void k(LfmKernelArgs args) {
+  __shared__ int v;
+  int *out = (int *)args.buf[0];
+  if (threadIdx.x == 0) v = 0;
+  __syncthreads();
+  if (threadIdx.x == 0) v = 42;  // no barrier before the reads: a race
+  out[threadIdx.x] = v;
+})");
+  ASSERT_NE(racy, nullptr);
+  auto runRacy = [&](const char *schedule) {
+    lfm::testing::ScopedEnv env("LFM_EMU_SCHEDULE", schedule);
+    std::vector<int> out(64, -1);
+    EXPECT_TRUE(run(*racy, {out.data()}, dims(1, 64)).ok());
+    return out;
+  };
+  std::vector<int> forward = runRacy(nullptr), reverse = runRacy("reverse");
+  EXPECT_EQ(forward[0], 42);
+  EXPECT_EQ(reverse[0], 42);
+  for (int t = 1; t < 64; ++t) {
+    EXPECT_EQ(forward[t], 42) << t;
+    EXPECT_EQ(reverse[t], 0) << t;
   }
 }
 

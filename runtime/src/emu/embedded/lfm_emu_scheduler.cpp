@@ -15,6 +15,12 @@
 // is possible the kernel would hang on a GPU (a barrier that not every
 // thread reaches): the launch fails with a message instead.
 //
+// The pass order is thread order, or with LFM_EMU_SCHEDULE=reverse the
+// reverse: both are schedules a GPU may run, and a kernel whose threads
+// share memory without a barrier between the write and the read (a race)
+// gives different results under the two. The tests run the kernels both
+// ways to find such races, which one order alone can hide.
+//
 // Warp exchanges use two buffers per warp in turn: lanes write the current
 // one and read, after the release, the one of their round, so a fast lane
 // that runs ahead into the next shuffle cannot overwrite a value that a slow
@@ -120,17 +126,26 @@ struct Block {
   Fiber *current = nullptr;  // what runs
   Fiber *from = nullptr;     // what switched to it
   size_t cursor = 0;         // the pass's next fiber to consider
+  bool reverse = false;      // passes run the threads last to first
 };
 
 __thread Block *t_block = nullptr;
 
 // The next runnable fiber of the pass, or the scheduler at its end.
 Fiber &nextInPass(Block &b) {
-  while (b.cursor < b.fibers.size()) {
-    Fiber &f = b.fibers[b.cursor++];
+  const size_t n = b.fibers.size();
+  while (b.cursor < n) {
+    const size_t i = b.cursor++;
+    Fiber &f = b.fibers[b.reverse ? n - 1 - i : i];
     if (f.wait == Wait::kRunnable) return f;
   }
   return b.scheduler;
+}
+
+// LFM_EMU_SCHEDULE: "reverse" runs each pass last thread first.
+bool reverseSchedule() {
+  const char *env = std::getenv("LFM_EMU_SCHEDULE");
+  return env != nullptr && std::string(env) == "reverse";
 }
 
 // Makes `to` run. The context that switched to us hands over its own
@@ -285,6 +300,7 @@ extern "C" __attribute__((visibility("default"))) int lfm_emu_run_blocks(
   Block block;
   block.entry = entry;
   block.args = args;
+  block.reverse = reverseSchedule();
   Block *outer = t_block;
   t_block = &block;
   identity.grid_dim = {gx, gy, gz};
