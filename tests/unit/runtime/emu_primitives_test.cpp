@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -103,7 +104,7 @@ extern "C" __global__ void k(LfmKernelArgs args) {
 })");
   ASSERT_NE(m, nullptr);
   const int blocks = 7, n = 96;
-  for (const char *schedule : {"forward", "reverse"}) {
+  for (const char *schedule : {"forward", "reverse", "warps"}) {
     lfm::testing::ScopedEnv env("LFM_EMU_SCHEDULE", schedule);
     std::vector<int> out(blocks * n, -1);
     ASSERT_TRUE(run(*m, {out.data()}, dims(blocks, n), 3).ok());
@@ -139,11 +140,48 @@ extern "C" __global__ void k(LfmKernelArgs args) {
     return out;
   };
   std::vector<int> forward = runRacy(nullptr), reverse = runRacy("reverse");
+  std::vector<int> warps = runRacy("warps");
+  EXPECT_EQ(warps, forward) << "warp 0 runs in thread order";
   EXPECT_EQ(forward[0], 42);
   EXPECT_EQ(reverse[0], 42);
   for (int t = 1; t < 64; ++t) {
     EXPECT_EQ(forward[t], 42) << t;
     EXPECT_EQ(reverse[t], 0) << t;
+  }
+}
+
+// LFM_EMU_SCHEDULE=warps runs warp 0 on to the block barrier before warp 1
+// starts. A race across warps (reads of the other warp's shared values, a
+// shuffle, then the next round's writes with no barrier between) hides from
+// the thread-order schedules, whose warps advance one shuffle per pass
+// together: every read is done before any write. Warp by warp, warp 0
+// overwrites its values before warp 1 reads them.
+TEST_F(EmuPrimitives, TheWarpScheduleExposesRacesAcrossWarps) {
+  auto racy = compile(R"(
+extern "C" __global__ void k(LfmKernelArgs args) {
+  __shared__ int s[64];
+  int *out = (int *)args.buf[0];
+  const int t = threadIdx.x;
+  int acc = 0;
+  for (int round = 0; round < 2; ++round) {
+    s[t] = round * 100 + t;
+    __syncthreads();
+    acc += __shfl_xor_sync(0xffffffffu, s[63 - t], 1);
+    // A barrier belongs here: the next round's write races with the reads.
+  }
+  out[t] = acc;
+})");
+  ASSERT_NE(racy, nullptr);
+  for (const char *schedule : {"forward", "reverse", "warps"}) {
+    lfm::testing::ScopedEnv env("LFM_EMU_SCHEDULE", schedule);
+    std::vector<int> out(64, -1);
+    ASSERT_TRUE(run(*racy, {out.data()}, dims(1, 64)).ok());
+    for (int t = 0; t < 64; ++t) {
+      const int partner = 63 - (t ^ 1);  // whose round value lane t reads
+      const bool overwritten = std::string(schedule) == "warps" && t >= 32;
+      const int want = overwritten ? 2 * (100 + partner) : partner + (100 + partner);
+      EXPECT_EQ(out[t], want) << schedule << " thread " << t;
+    }
   }
 }
 

@@ -15,11 +15,18 @@
 // is possible the kernel would hang on a GPU (a barrier that not every
 // thread reaches): the launch fails with a message instead.
 //
-// The pass order is thread order, or with LFM_EMU_SCHEDULE=reverse the
-// reverse: both are schedules a GPU may run, and a kernel whose threads
-// share memory without a barrier between the write and the read (a race)
-// gives different results under the two. The tests run the kernels both
-// ways to find such races, which one order alone can hide.
+// LFM_EMU_SCHEDULE picks among schedules a GPU may run, so that a kernel
+// whose threads share memory without a barrier between the write and the
+// read (a race) gives different results under them; the tests run the
+// kernels under each:
+//   - (default) passes in thread order, every warp advancing one warp
+//     barrier per pass;
+//   - "reverse": passes last thread first (a thread reads what a later one
+//     has not written yet);
+//   - "warps": warp by warp: the first warp with work runs on, through its
+//     own shuffles, until every lane of it waits at __syncthreads or has
+//     exited, before the next warp starts (a warp runs ahead into the next
+//     tile while the others still read the current one).
 //
 // Warp exchanges use two buffers per warp in turn: lanes write the current
 // one and read, after the release, the one of their round, so a fast lane
@@ -127,6 +134,8 @@ struct Block {
   Fiber *from = nullptr;     // what switched to it
   size_t cursor = 0;         // the pass's next fiber to consider
   bool reverse = false;      // passes run the threads last to first
+  bool warp_serial = false;  // passes run one warp ("warps" schedule)
+  size_t active_warp = 0;    // with warp_serial: the warp a pass runs
 };
 
 __thread Block *t_block = nullptr;
@@ -137,15 +146,26 @@ Fiber &nextInPass(Block &b) {
   while (b.cursor < n) {
     const size_t i = b.cursor++;
     Fiber &f = b.fibers[b.reverse ? n - 1 - i : i];
+    if (b.warp_serial && f.linear / 32 != b.active_warp) continue;
     if (f.wait == Wait::kRunnable) return f;
   }
   return b.scheduler;
 }
 
-// LFM_EMU_SCHEDULE: "reverse" runs each pass last thread first.
-bool reverseSchedule() {
+// The first warp with a runnable lane, or warps.size() when none has.
+size_t firstRunnableWarp(const Block &b) {
+  for (const Fiber &f : b.fibers) {
+    if (f.wait == Wait::kRunnable) return f.linear / 32;
+  }
+  return b.warps.size();
+}
+
+// LFM_EMU_SCHEDULE (see the top of the file).
+void readSchedule(Block &b) {
   const char *env = std::getenv("LFM_EMU_SCHEDULE");
-  return env != nullptr && std::string(env) == "reverse";
+  const std::string schedule = env != nullptr ? env : "";
+  b.reverse = schedule == "reverse";
+  b.warp_serial = schedule == "warps";
 }
 
 // Makes `to` run. The context that switched to us hands over its own
@@ -237,11 +257,18 @@ std::string runBlock(Block &b, unsigned int threads) {
   }
   for (;;) {
     b.cursor = 0;
+    if (b.warp_serial) b.active_warp = firstRunnableWarp(b);
     Fiber &first = nextInPass(b);
     if (&first != &b.scheduler) switchTo(b, b.scheduler, first);
     bool released = false;
-    for (size_t w = 0; w < b.warps.size(); ++w) released |= releaseWarp(b, w);
-    if (released) continue;
+    if (b.warp_serial) {
+      // One warp at a time, the first that can go: it runs on alone.
+      for (size_t w = 0; w < b.warps.size() && !released; ++w) released = releaseWarp(b, w);
+      if (released || firstRunnableWarp(b) < b.warps.size()) continue;
+    } else {
+      for (size_t w = 0; w < b.warps.size(); ++w) released |= releaseWarp(b, w);
+      if (released) continue;
+    }
     size_t live = 0, at_barrier = 0;
     for (const Fiber &f : b.fibers) {
       live += f.wait != Wait::kDone;
@@ -300,7 +327,7 @@ extern "C" __attribute__((visibility("default"))) int lfm_emu_run_blocks(
   Block block;
   block.entry = entry;
   block.args = args;
-  block.reverse = reverseSchedule();
+  readSchedule(block);
   Block *outer = t_block;
   t_block = &block;
   identity.grid_dim = {gx, gy, gz};
