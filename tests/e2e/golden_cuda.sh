@@ -3,10 +3,11 @@
 # through lfm-run --device cuda against the logits of an independent
 # implementation, with golden_cpu.sh's bounds: f32 max |diff| <= 1e-3 and the
 # same argmax on every row (whole prefill, --prefill-chunk 1 (decode, CUDA
-# graphs), chunk 5, two sequences batched); bf16 <= 0.75 with at most 2
-# argmax changes, for the prompt and for a wide batch of its copies (>= 64
-# rows in one step: the large-rows linear kernels on the tensor cores; on
-# the emu that batch gave 0.41-0.67 with 0-2 changes).
+# graphs), chunk 5, two sequences batched); bf16 <= 0.75 with at most 3
+# argmax changes (the emu's bound: the GPU sums in yet another order), for
+# the prompt and for a wide batch of its copies (>= 64 rows in one step: the
+# large-rows linear kernels on the tensor cores; on the emu that batch gave
+# 0.41-0.67 with 0-2 changes).
 #
 #   golden_cuda.sh BUILD DATA [ARTIFACTS]
 # BUILD holds tools/lfm-run (or lfm-run itself, as in scripts/gpu-check's
@@ -41,6 +42,6 @@ source "$(dirname "$0")/golden_lib.bash"
 for dir in "$data"/golden/*/; do
   read_case "$dir"
   check_modes "$artifacts/$name.f32.lfma" cuda
-  check_16bit "$artifacts/$name.bf16.lfma" "cuda bf16" 0.75 2 wide
+  check_16bit "$artifacts/$name.bf16.lfma" "cuda bf16" 0.75 3 wide
 done
 finish
