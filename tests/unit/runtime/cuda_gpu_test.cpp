@@ -174,7 +174,11 @@ std::vector<std::string> compareLaunches(Device &ref, Device &test, const Plan &
 }
 
 // A prefill step of two sequences, a decode step, and a mixed step.
-std::vector<TestStep> testSteps(int64_t vocab, uint32_t seed) {
+// A prefill step of two sequences, a decode step, a mixed step and, where
+// the plan takes that many tokens per step, a long step (a 70-row sequence
+// beside a decode): the large-rows kernels (tiled GEMMs, flash attention).
+std::vector<TestStep> testSteps(const Plan &plan, uint32_t seed) {
+  const int64_t vocab = plan.config.vocab_size;
   std::mt19937 rng(seed);
   auto tokens = [&](int n) {
     std::vector<int32_t> t(n);
@@ -189,6 +193,7 @@ std::vector<TestStep> testSteps(int64_t vocab, uint32_t seed) {
   steps[0].seq(tokens(7), 0, 0).seq(tokens(3), 1, 0);
   steps[1].seq(tokens(1), 0, 7).seq(tokens(1), 1, 3);
   steps[2].seq(tokens(4), 0, 8).seq(tokens(1), 1, 4);
+  if (plan.max_tokens_per_step >= 71) steps.emplace_back().seq(tokens(70), 2, 0).seq(tokens(1), 0, 12);
   for (TestStep &s : steps) lastRows(s);
   return steps;
 }
@@ -213,8 +218,8 @@ TEST(CudaGpuHarness, CpuAgainstCpuMatchesEveryLaunch) {
   auto ref = cpuDevice(), test = cpuDevice();
   std::string log;
   std::vector<std::string> failures =
-      compareLaunches(*ref, *test, b.plan, b.weights, {}, testSteps(b.plan.config.vocab_size, 1),
-                      {4, 64}, {0, 0}, &log);
+      compareLaunches(*ref, *test, b.plan, b.weights, {}, testSteps(b.plan, 1),
+                      {4, 128}, {0, 0}, &log);
   EXPECT_TRUE(failures.empty()) << failures.front() << "\n" << log;
   EXPECT_NE(log.find("step 2 launch"), std::string::npos) << log;
 }
@@ -236,7 +241,7 @@ TEST(CudaGpuHarness, CpuAgainstCpuOnTheArtifacts) {
     auto ref = cpuDevice(), test = cpuDevice();
     std::vector<std::string> failures = compareLaunches(
         *ref, *test, artifact->plan, weights, artifact->kernels,
-        testSteps(artifact->plan.config.vocab_size, 4), {4, 64}, {0, 0}, nullptr);
+        testSteps(artifact->plan, 4), {4, 128}, {0, 0}, nullptr);
     EXPECT_TRUE(failures.empty()) << failures.front();
     auto want = sessionLogits(cpuDevice(), *artifact, weights, 6, nullptr);
     auto got = sessionLogits(cpuDevice(), *artifact, weights, 6, &want);
@@ -289,7 +294,7 @@ TEST_F(CudaGpu, EveryLaunchMatchesTheCpuDevice) {
     std::string log;
     std::vector<std::string> failures = compareLaunches(
         *ref, *gpu, artifact->plan, weights, artifact->kernels,
-        testSteps(artifact->plan.config.vocab_size, 2), {4, 64},
+        testSteps(artifact->plan, 2), {4, 128},
         toleranceFor(artifact->plan.dtype), &log);
     std::cerr << path << ":\n" << log;
     EXPECT_TRUE(failures.empty()) << failures.size() << " launches differ, first: "
