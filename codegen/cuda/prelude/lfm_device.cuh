@@ -400,6 +400,22 @@ LFM_INLINE unsigned int lfm_load_pair(const T *p) {
   return *reinterpret_cast<const unsigned int *>(p);
 }
 
+// Two 16-bit elements as one fragment word, lo in the low half: elements as
+// they are (e.g. a column pair of a row-major tile), or f32 values rounded
+// to T (e.g. f32 accumulators reused as the next mma's A operand).
+template <typename T>
+LFM_INLINE unsigned int lfm_pack_pair(T lo, T hi) {
+  static_assert(sizeof(T) == 2, "fragment words pair 16-bit elements");
+  return (unsigned int)lo.bits | ((unsigned int)hi.bits << 16);
+}
+template <typename T>
+LFM_INLINE unsigned int lfm_pack_floats(float lo, float hi) {
+  T a, b;
+  lfm_from_float(a, lo);
+  lfm_from_float(b, hi);
+  return lfm_pack_pair(a, b);
+}
+
 // Raw copy of N elements (no conversion) with the widest aligned words, and
 // N zero elements: the tiled kernels' staging of 16-bit tiles.
 template <int N, typename T>

@@ -396,7 +396,9 @@ TEST_F(EmuKernels, KvCacheWriteAndAttention) {
 // tiles; many short sequences beside a long one. GQA ratios 1 to 5, head dims that take the wide
 // (64, 128), the 2-wide (16) and the scalar (24, 20) paths, f32, bf16 and
 // f16 storage, and a large scale (peaked softmax: the online rescaling
-// matters).
+// matters). bf16 and f16 at head dims 16, 32, 64 and 128 take the
+// tensor-core form (P rounded to 16 bits; seen 3.9e-3 with bf16, 4.9e-4 with
+// f16, against the 1e-2 bound); bf16 at 24 and f16 at 20 keep the f32 form.
 TEST_F(EmuKernels, FlashAttentionForLongSteps) {
   struct Case {
     int64_t heads, kv_heads, d;
@@ -406,7 +408,10 @@ TEST_F(EmuKernels, FlashAttentionForLongSteps) {
   for (Case c : {Case{4, 2, 16, DType::kF32, 0}, Case{2, 1, 64, DType::kBF16, 0},
                  Case{8, 2, 16, DType::kF32, 0}, Case{3, 3, 64, DType::kF32, 1.0},
                  Case{5, 1, 24, DType::kF32, 0}, Case{4, 4, 20, DType::kF16, 0},
-                 Case{4, 1, 128, DType::kBF16, 0}, Case{6, 2, 32, DType::kF32, 0.5}}) {
+                 Case{4, 1, 128, DType::kBF16, 0}, Case{6, 2, 32, DType::kF32, 0.5},
+                 Case{8, 2, 64, DType::kF16, 0}, Case{4, 1, 128, DType::kF16, 0},
+                 Case{4, 2, 16, DType::kBF16, 0}, Case{6, 3, 32, DType::kF16, 1.0},
+                 Case{3, 1, 24, DType::kBF16, 0}}) {
     SCOPED_TRACE("heads " + std::to_string(c.heads) + "/" + std::to_string(c.kv_heads) +
                  " d " + std::to_string(c.d) + " dtype " + std::to_string(int(c.dt)));
     PlanBuilder b(/*vocab=*/16, /*max_tokens=*/256);
@@ -427,7 +432,10 @@ TEST_F(EmuKernels, FlashAttentionForLongSteps) {
     // ones run as partial tiles of the flash form too.
     for (int32_t i = 0; i < 10; ++i) steps[3].seqN(7, i, 13 * i);
     steps[3].seqN(64, 10, 100);
-    compareDevices(b, {11, 2048}, steps, c.dt == DType::kF32 ? 1e-5 : 1e-2);
+    double worst = 0;
+    compareDevices(b, {11, 2048}, steps, c.dt == DType::kF32 ? 1e-5 : 1e-2, &worst);
+    std::cout << "flash heads " << c.heads << "/" << c.kv_heads << " d " << c.d << " dtype "
+              << int(c.dt) << ": max rel diff " << worst << "\n";
   }
 }
 
