@@ -26,6 +26,12 @@
 // emu primitive that is not a CUDA built-in: lfm_emu::warpGather (every
 // lane's few words to every lane in two warp rounds, where shuffles would
 // take 32 rounds per word); see the tensor-core helpers below.
+// Inline PTX (mma.sync, cp.async, ...) stays behind __CUDA_ARCH__ with a
+// host path that means the same in program order; in particular the
+// asynchronous copies (lfm_cp_async_16 / _commit / _wait, below) copy at
+// once on the host and their commit and wait do nothing, so a kernel that
+// waits for its copies and then passes a __syncthreads() before reading
+// them is correct on both paths (the emu cannot catch a missing wait).
 // Kernels assume 1-D blocks whose size is a multiple of 32 (full warps, so
 // the full-mask shuffles are well defined) and buffer base addresses aligned
 // to 16 bytes (the 128-bit loads rely on it; the devices guarantee it).
@@ -445,6 +451,52 @@ LFM_INLINE void lfm_zero_n(T *__restrict__ dst) {
 #pragma unroll
   for (int i = 0; i < N; ++i) zeros[i] = 0.0f;
   lfm_store_n<N>(dst, zeros);
+}
+
+// ---------------------------------------------------------------------------
+// Asynchronous global -> shared copies (cp.async, sm_80 and later), for
+// pipelined staging: the copies a thread issues complete in the background
+// while it computes; lfm_cp_async_commit() closes the group of the copies it
+// issued since the last commit, and lfm_cp_async_wait<N>() returns once at
+// most N of its groups are still in flight. A thread's wait covers only its
+// own copies: other threads may read the data after a __syncthreads() that
+// follows the wait. Both addresses must be 16-byte aligned.
+// Elsewhere (the emu's host build, or an older GPU) the copy is done at
+// once and commit / wait do nothing.
+// ---------------------------------------------------------------------------
+LFM_INLINE void lfm_cp_async_16(void *smem, const void *gmem) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  // .cg: cached in L2 only (each tile element is staged once per block).
+  const unsigned int s = (unsigned int)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(s), "l"(gmem) : "memory");
+#else
+  *reinterpret_cast<lfm_u32x4 *>(smem) = *reinterpret_cast<const lfm_u32x4 *>(gmem);
+#endif
+}
+
+LFM_INLINE void lfm_cp_async_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
+
+template <int N>
+LFM_INLINE void lfm_cp_async_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+#endif
+}
+
+// N raw elements global -> shared, as lfm_copy_bits_n: one asynchronous
+// 16-byte copy when they are 16 bytes (both ends then 16-byte aligned, as
+// the tiled kernels' chunks are), else a synchronous copy. Either way the
+// data may be read after lfm_cp_async_wait and a __syncthreads().
+template <int N, typename T>
+LFM_INLINE void lfm_copy_bits_async_n(T *__restrict__ dst, const T *__restrict__ src) {
+  if constexpr (N * sizeof(T) == 16)
+    lfm_cp_async_16(dst, src);
+  else
+    lfm_copy_bits_n<N>(dst, src);
 }
 
 // ---------------------------------------------------------------------------

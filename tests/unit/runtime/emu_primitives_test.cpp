@@ -508,5 +508,38 @@ TEST_F(EmuPrimitives, TensorCoreMmaHostPathIsAMatrixProduct) {
   }
 }
 
+// The async-copy helpers' host path: lfm_copy_bits_async_n stages 16-bit
+// elements into shared memory (one cp.async per 8 on a GPU, a synchronous
+// copy for 4), and after the wait and a barrier every thread reads what
+// the others copied (each reads another warp's chunk, in reverse).
+TEST_F(EmuPrimitives, AsyncCopyHostPathStagesSharedMemory) {
+  KernelInfo k;
+  k.name = "k";
+  k.entry_point = "k";
+  k.cuda_source = readPrelude() + R"(
+extern "C" __global__ void k(LfmKernelArgs args) {
+  const lfm_bf16_t *src = (const lfm_bf16_t *)args.buf[0];  // 64 x 8 + 64 x 4
+  lfm_bf16_t *dst = (lfm_bf16_t *)args.buf[1];
+  __shared__ __align__(16) lfm_bf16_t wide[64][8];
+  __shared__ __align__(16) lfm_bf16_t narrow[64][4];
+  const int t = threadIdx.x;
+  lfm_copy_bits_async_n<8>(wide[t], src + 8 * t);
+  lfm_copy_bits_async_n<4>(narrow[t], src + 64 * 8 + 4 * t);
+  lfm_cp_async_commit();
+  lfm_cp_async_wait<0>();
+  __syncthreads();
+  const int u = 63 - t;
+  for (int i = 0; i < 8; ++i) dst[8 * u + i] = wide[u][i];
+  for (int i = 0; i < 4; ++i) dst[64 * 8 + 4 * u + i] = narrow[u][i];
+}
+)";
+  absl::StatusOr<std::unique_ptr<EmuModule>> m = compileKernels({&k, 1});
+  ASSERT_TRUE(m.ok()) << m.status();
+  std::vector<uint16_t> src(64 * 12), dst(src.size(), 0);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint16_t>(i * 7 + 1);
+  ASSERT_TRUE(run(**m, {src.data(), dst.data()}, dims(1, 64)).ok());
+  EXPECT_EQ(dst, src);
+}
+
 }  // namespace
 }  // namespace lfm::emu
