@@ -217,6 +217,7 @@ TEST_F(EmuKernels, LinearInEveryForm) {
     bool norm;
     int64_t epilogue;
     DType dt;
+    bool f32_activations = false;  // x, residual and y in f32 beside 16-bit W
   };
   std::vector<Case> cases = {
       Case{37, 13, false, 0, DType::kF32}, Case{72, 40, false, 0, DType::kF32},
@@ -235,23 +236,29 @@ TEST_F(EmuKernels, LinearInEveryForm) {
       c.dt = dt;
       cases.push_back(c);
     }
+    // f32 x with no prologue: the tensor-core form's hi + lo split of x
+    // (otherwise reached only through the norm prologue). With f32 results
+    // the bound is f32's, 1e-4: x rounded to 16 bits alone would miss it.
+    cases.push_back(Case{72, 40, false, 0, dt, true});
+    cases.push_back(Case{45, 130, false, 1, dt, true});
   }
   for (Case c : cases) {
     SCOPED_TRACE("k " + std::to_string(c.k) + " n " + std::to_string(c.n) + " norm " +
                  std::to_string(c.norm) + " epilogue " + std::to_string(c.epilogue) + " " +
-                 dtypeName(c.dt));
+                 dtypeName(c.dt) + (c.f32_activations ? " f32 activations" : ""));
     PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
     const int64_t out = c.epilogue == 2 ? c.n / 2 : c.n;
-    BufferRef x = b.activation(c.k, c.dt);
+    const DType act = c.f32_activations ? DType::kF32 : c.dt;
+    BufferRef x = b.activation(c.k, act);
     BufferRef w = b.weight({c.n, c.k}, randomValues(c.n * c.k, 10), c.dt);
     std::vector<BufferRef> operands = {x, w};
     if (c.norm) operands.push_back(b.weight({c.k}, randomValues(c.k, 11), c.dt));
-    if (c.epilogue == 1) operands.push_back(b.activation(out, c.dt));
-    BufferRef y = b.activation(out, c.dt);
+    if (c.epilogue == 1) operands.push_back(b.activation(out, act));
+    BufferRef y = b.activation(out, act);
     b.launch("linear", operands, {y}, {{"prologue_norm", c.norm}, {"epilogue", c.epilogue}},
              {{"eps", 1e-5}});
     // The GEMV form: short steps.
-    compareDevices(b, {3, 256}, raggedSteps(), c.dt == DType::kF32 ? 1e-4 : 1e-2);
+    compareDevices(b, {3, 256}, raggedSteps(), act == DType::kF32 ? 1e-4 : 1e-2);
     // Long prefill chunks, at and above the threshold (the tiled GEMM form):
     // one full row tile, then 65, 76 and 141 rows (partial last tiles).
     std::vector<TestStep> steps;
@@ -271,7 +278,7 @@ TEST_F(EmuKernels, LinearInEveryForm) {
     // bf16 <= 7.7e-3, f16 <= 9.4e-4, f32 <= 8e-6. (Rounding the normalized x
     // to bf16 alone, without the lo part, gave up to 0.12.)
     double worst = 0;
-    compareDevices(b, {3, 256}, steps, c.dt == DType::kF32 ? 1e-4 : 1e-2, &worst);
+    compareDevices(b, {3, 256}, steps, act == DType::kF32 ? 1e-4 : 1e-2, &worst);
     std::printf("linear k %lld n %lld norm %d epilogue %lld %s: tiled form max diff %g\n",
                 (long long)c.k, (long long)c.n, (int)c.norm, (long long)c.epilogue,
                 dtypeName(c.dt), worst);
