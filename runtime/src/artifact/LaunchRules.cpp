@@ -111,7 +111,8 @@ std::string describe(const Plan &plan, const BufferRef &ref) {
 // One launch under inspection, with accessors that the shape rules share.
 class LaunchView {
  public:
-  LaunchView(const Plan &p, size_t index) : plan(p), launch(p.launches[index]), index_(index) {}
+  LaunchView(const Plan &p, size_t index, RowSpace logits_rows)
+      : plan(p), launch(p.launches[index]), index_(index), logits_rows_(logits_rows) {}
 
   template <typename... Parts>
   absl::Status error(const Parts &...parts) const {
@@ -129,7 +130,7 @@ class LaunchView {
     return r.kind == BufferRef::kLogits ? plan.config.vocab_size : plan.activations[r.index].width;
   }
   RowSpace rows(const BufferRef &r) const {
-    return r.kind == BufferRef::kLogits ? RowSpace::kLogitRows : plan.activations[r.index].rows;
+    return r.kind == BufferRef::kLogits ? logits_rows_ : plan.activations[r.index].rows;
   }
   const WeightSpec &weight(const BufferRef &r) const { return plan.weights[r.index]; }
   const KvCacheSpec &kv(const BufferRef &r) const { return plan.kv_caches[r.index]; }
@@ -220,6 +221,7 @@ class LaunchView {
 
  private:
   size_t index_;
+  RowSpace logits_rows_;
 };
 
 using ShapeRule = absl::Status (*)(const LaunchView &);
@@ -274,10 +276,14 @@ absl::Status elementwiseShapes(const LaunchView &v) {
 }
 
 absl::Status sliceShapes(const LaunchView &v) {
-  int64_t offset = v.intAttr("offset");
-  if (offset < 0 || offset + v.width(v.out(0)) > v.width(v.in(0)))
-    return v.error("columns [", offset, ", ", offset + v.width(v.out(0)), ") are not within the ",
-                   v.width(v.in(0)), " columns of ", describe(v.plan, v.in(0)));
+  // Compared so that no offset can overflow.
+  int64_t offset = v.intAttr("offset"), in = v.width(v.in(0)), out = v.width(v.out(0));
+  if (offset < 0 || offset > in)
+    return v.error("ints.offset ", offset, " is outside the ", in, " columns of ",
+                   describe(v.plan, v.in(0)));
+  if (out > in - offset)
+    return v.error("columns [", offset, ", ", offset + out, ") are not within the ", in,
+                   " columns of ", describe(v.plan, v.in(0)));
   return v.sameRows(v.in(0), v.out(0));
 }
 
@@ -504,8 +510,8 @@ absl::Status checkBindings(const LaunchView &v, absl::string_view what,
 
 }  // namespace
 
-absl::Status verifyLaunch(const Plan &plan, size_t index) {
-  LaunchView v(plan, index);
+absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows) {
+  LaunchView v(plan, index, logits_rows);
   const auto &rules = opRules();
   auto rule = std::find_if(rules.begin(), rules.end(),
                            [&](const OpRule &r) { return r.name == v.launch.op; });

@@ -14,8 +14,11 @@
 namespace lfm {
 
 // Checks plan.launches[index]. The plan's tables (weights, activations,
-// state specs, config) must already have been verified.
-absl::Status verifyLaunch(const Plan &plan, size_t index);
+// state specs, config) must already have been verified. `logits_rows` is
+// the logits buffer's row space, logitsRowSpace(plan) (lfm/PlanLayout.h):
+// logit rows, or token rows when the first launch writing the logits reads
+// token rows (a plan without gather_rows).
+absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows);
 
 }  // namespace lfm
 

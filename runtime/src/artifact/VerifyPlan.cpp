@@ -10,6 +10,7 @@
 #include "artifact/LaunchRules.h"
 #include "artifact/Limits.h"
 #include "lfm/Artifact.h"
+#include "lfm/PlanLayout.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm {
@@ -207,6 +208,8 @@ absl::Status verifyRef(const Plan &p, absl::string_view field, const BufferRef &
 
 absl::Status verifyLaunches(const Plan &p) {
   LFM_RETURN_IF_ERROR(countAtMost("plan.launches", p.launches.size(), kMaxLaunches));
+  // Safe before the refs are checked: it checks the one index it reads.
+  const RowSpace logits_rows = logitsRowSpace(p);
   for (size_t i = 0; i < p.launches.size(); ++i) {
     const Launch &l = p.launches[i];
     std::string field = absl::StrCat("plan.launches[", i, "] (", l.op, ")");
@@ -235,7 +238,7 @@ absl::Status verifyLaunches(const Plan &p) {
       LFM_RETURN_IF_ERROR(verifyRef(p, absl::StrCat(field, ".operands[", j, "]"), l.operands[j]));
     for (size_t j = 0; j < l.results.size(); ++j)
       LFM_RETURN_IF_ERROR(verifyRef(p, absl::StrCat(field, ".results[", j, "]"), l.results[j]));
-    LFM_RETURN_IF_ERROR(verifyLaunch(p, i));
+    LFM_RETURN_IF_ERROR(verifyLaunch(p, i, logits_rows));
   }
   return absl::OkStatus();
 }

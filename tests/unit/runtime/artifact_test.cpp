@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -789,6 +790,15 @@ TEST(VerifyPlanTest, AcceptsTheTinyPlan) {
   EXPECT_TRUE(st.ok()) << st;
 }
 
+// Without gather_rows the lm_head reads token rows and the logits buffer has
+// token rows too (logitsRowSpace): the devices pick the logit rows out.
+TEST(VerifyPlanTest, AcceptsLogitsFromTokenRows) {
+  Plan p = tinyPlan();
+  p.launches[24].operands[0] = act(X);
+  absl::Status st = verifyPlan(p);
+  EXPECT_TRUE(st.ok()) << st;
+}
+
 TEST(VerifyPlanTest, RejectsBadIndices) {
   Plan p = tinyPlan();
   p.launches[1].operands[1].index = 99;
@@ -897,8 +907,16 @@ TEST(VerifyPlanTest, RejectsShapeMismatches) {
   p.launches[22].results[0] = act(H);  // gather_rows into token rows
   expectRejected(p, "must have one row per logit row");
   p = tinyPlan();
-  p.launches[24].operands[0] = act(H);  // logits from token rows
-  expectRejected(p, "different row spaces");
+  p.launches[9].ints["offset"] = std::numeric_limits<int64_t>::max() - 4;  // offset + width would overflow
+  expectRejected(p, "ints.offset 9223372036854775803 is outside the 16 columns");
+  p = tinyPlan();
+  p.launches[9].ints["offset"] = -1;
+  expectRejected(p, "ints.offset -1 is outside the 16 columns");
+  p = tinyPlan();  // the logits have logit rows (the first launch writing them
+                   // reads logit rows): a second one from token rows is wrong
+  p.launches.push_back(launch("linear", {act(H), weight(EMBED)}, {kLogits}));
+  expectRejected(p, "plan.launches[25] (linear): activation 'h' and the logits have different "
+                    "row spaces");
   p = tinyPlan();
   p.weights[CONV_W].shape = {8, 4};
   p.weights[CONV_W].sources[0].shape = {8, 1, 4};
