@@ -13,28 +13,6 @@
 
 namespace lfm::cpu {
 
-absl::Status checkAttention(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 6, 1));
-  const Tensor &q = ctx.operands[0];
-  const Tensor &y = ctx.results[0];
-  LFM_ASSIGN_OR_RETURN(int64_t heads, intAttr(ctx, "heads"));
-  LFM_ASSIGN_OR_RETURN(int64_t kv_heads, intAttr(ctx, "kv_heads"));
-  LFM_ASSIGN_OR_RETURN(int64_t head_dim, intAttr(ctx, "head_dim"));
-  LFM_RETURN_IF_ERROR(floatAttr(ctx, "scale").status());
-  if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || heads % kv_heads != 0) {
-    return opError(ctx, "heads, kv_heads and head_dim must be positive, kv_heads dividing heads");
-  }
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, q, "the queries"));
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, y, "the result"));
-  if (q.space != RowSpace::kTokens || y.space != RowSpace::kTokens) {
-    return opError(ctx, "queries and result must have token rows");
-  }
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, q, heads * head_dim, "the queries"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, y, heads * head_dim, "the result"));
-  LFM_RETURN_IF_ERROR(expectCachePair(ctx, 1, kv_heads * head_dim));
-  return expectSequenceInputs(ctx, 3);
-}
-
 void runAttention(const OpContext &ctx, const StepContext &step) {
   const Tensor &q = ctx.operands[0];
   const Tensor &key_cache = ctx.operands[1];

@@ -1,5 +1,7 @@
-// The CPU reference kernels: a check and a run function per op of Plan.h,
-// one file per op family, and the table that dispatches on the op name.
+// The CPU reference kernels: a run function per op of Plan.h, one file per
+// op family, and the table that dispatches on the op name. A plan reaches
+// them only after verifyPlan (CpuDevice::checkPlan), which checks every
+// launch against the op contract; the kernels rely on that.
 #ifndef LFM_RUNTIME_CPU_CPUOPS_H
 #define LFM_RUNTIME_CPU_CPUOPS_H
 
@@ -11,16 +13,13 @@ namespace lfm::cpu {
 
 struct CpuOp {
   std::string_view name;
-  CheckFn check;
   RunFn run;
 };
 
 // The op named `name`, or null when the CPU device does not know it.
 const CpuOp *findCpuOp(std::string_view name);
 
-#define LFM_DECLARE_CPU_OP(fn)                 \
-  absl::Status check##fn(const OpContext &ctx); \
-  void run##fn(const OpContext &ctx, const StepContext &step)
+#define LFM_DECLARE_CPU_OP(fn) void run##fn(const OpContext &ctx, const StepContext &step)
 
 LFM_DECLARE_CPU_OP(Embedding);        // Embedding.cpp
 LFM_DECLARE_CPU_OP(RmsNorm);          // Norms.cpp

@@ -9,19 +9,6 @@
 namespace lfm::cpu {
 namespace {
 
-// Checks that operands and the result are row data of one shape.
-absl::Status checkSameShape(const OpContext &ctx, size_t operands) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, operands, 1));
-  const Tensor &y = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectRowData(ctx, y, "the result"));
-  for (const Tensor &x : ctx.operands) {
-    LFM_RETURN_IF_ERROR(expectRowData(ctx, x, "an operand"));
-    LFM_RETURN_IF_ERROR(expectSameSpace(ctx, x, y));
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, x, y.width, "an operand"));
-  }
-  return absl::OkStatus();
-}
-
 // y = f(a, b) row by row.
 template <typename F>
 void runBinary(const OpContext &ctx, const StepContext &step, F f) {
@@ -40,10 +27,6 @@ void runBinary(const OpContext &ctx, const StepContext &step, F f) {
 }
 
 }  // namespace
-
-absl::Status checkAdd(const OpContext &ctx) { return checkSameShape(ctx, 2); }
-absl::Status checkMul(const OpContext &ctx) { return checkSameShape(ctx, 2); }
-absl::Status checkSilu(const OpContext &ctx) { return checkSameShape(ctx, 1); }
 
 void runAdd(const OpContext &ctx, const StepContext &step) {
   runBinary(ctx, step, [](float a, float b) { return a + b; });

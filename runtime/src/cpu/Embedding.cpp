@@ -5,22 +5,6 @@
 
 namespace lfm::cpu {
 
-absl::Status checkEmbedding(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 2, 1));
-  const Tensor &table = ctx.operands[1];
-  const Tensor &y = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectInput(ctx, ctx.operands[0], InputId::kTokens));
-  LFM_RETURN_IF_ERROR(expectWeight(ctx, table, "the table"));
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, y, "the result"));
-  if (y.space != RowSpace::kTokens) return opError(ctx, "the result must have token rows");
-  // Token ids are validated against the vocabulary before a step runs; the
-  // table must have a row for each of them.
-  if (table.rows < ctx.plan.config.vocab_size) {
-    return opError(ctx, "the table has fewer rows than the vocabulary");
-  }
-  return expectWidth(ctx, y, table.width, "the result");
-}
-
 void runEmbedding(const OpContext &ctx, const StepContext &step) {
   const Tensor &table = ctx.operands[1];
   const Tensor &y = ctx.results[0];

@@ -18,10 +18,12 @@ namespace lfm::cpu {
 
 class HostMemoryDevice : public Device {
  public:
-  // Takes the plan's memory, then binds its launches to this device's
-  // kernels; a plan that cannot be bound leaves the device unloaded.
+  // Checks the plan (checkPlan), takes its memory, then binds its launches
+  // to this device's kernels; a plan that fails leaves the device unloaded.
   absl::Status load(const Plan &plan, HostWeights weights) final {
     unbindLaunches();
+    memory_.unload();
+    LFM_RETURN_IF_ERROR(checkPlan(plan));
     LFM_RETURN_IF_ERROR(memory_.load(plan, std::move(weights)));
     if (absl::Status s = bindLaunches(); !s.ok()) {
       memory_.unload();
@@ -50,6 +52,8 @@ class HostMemoryDevice : public Device {
   // `device` starts every message ("cpu device: ...").
   explicit HostMemoryDevice(std::string device) : memory_(std::move(device)) {}
 
+  // What the device requires of a plan before any memory is taken.
+  virtual absl::Status checkPlan(const Plan &) { return absl::OkStatus(); }
   // Forget / prepare the per-launch bindings of memory_.plan().
   virtual void unbindLaunches() = 0;
   virtual absl::Status bindLaunches() = 0;

@@ -55,7 +55,7 @@ class HostPlanMemory {
   // `state` as a pool of this memory's current plan, or an error.
   absl::StatusOr<const HostState *> ownState(const DeviceState *state) const;
 
-  // The view of `ref` without memory or a row count: what kernels check.
+  // The view of `ref` without memory or a row count, bound per step.
   Tensor describe(BufferRef ref) const;
   // Points `t` at its memory for a step of `tokens` T and `logit_rows` R.
   void bind(Tensor &t, const StepInputs *inputs, int64_t tokens, int64_t logit_rows,

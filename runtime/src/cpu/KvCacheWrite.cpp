@@ -6,22 +6,6 @@
 
 namespace lfm::cpu {
 
-absl::Status checkKvCacheWrite(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 7, 0));
-  const Tensor &k = ctx.operands[0];
-  const Tensor &v = ctx.operands[1];
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[2], BufferRef::kKeyCache, "operand 2"));
-  LFM_RETURN_IF_ERROR(expectKind(ctx, ctx.operands[3], BufferRef::kValueCache, "operand 3"));
-  const int64_t width = ctx.operands[2].width;
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, ctx.operands[3], width, "the value cache"));
-  for (const Tensor *t : {&k, &v}) {
-    LFM_RETURN_IF_ERROR(expectActivation(ctx, *t, "k and v"));
-    if (t->space != RowSpace::kTokens) return opError(ctx, "k and v must have token rows");
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, *t, width, "k and v"));
-  }
-  return expectSequenceInputs(ctx, 4);
-}
-
 void runKvCacheWrite(const OpContext &ctx, const StepContext &step) {
   const Tensor &k = ctx.operands[0];
   const Tensor &v = ctx.operands[1];

@@ -24,42 +24,6 @@ constexpr int64_t kColumnBlock = 16;
 
 }  // namespace
 
-absl::Status checkLinear(const OpContext &ctx) {
-  LFM_ASSIGN_OR_RETURN(int64_t prologue_norm, intAttr(ctx, "prologue_norm", 0));
-  LFM_ASSIGN_OR_RETURN(int64_t epilogue, intAttr(ctx, "epilogue", kNone));
-  if (prologue_norm != 0 && prologue_norm != 1) return opError(ctx, "prologue_norm must be 0 or 1");
-  if (epilogue < kNone || epilogue > kSwiGlu) return opError(ctx, "epilogue must be 0, 1 or 2");
-  size_t operands = 2 + (prologue_norm ? 1 : 0) + (epilogue == kResidual ? 1 : 0);
-  LFM_RETURN_IF_ERROR(expectArity(ctx, operands, 1));
-
-  const Tensor &x = ctx.operands[0];
-  const Tensor &w = ctx.operands[1];
-  const Tensor &y = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectRowData(ctx, x, "the input"));
-  LFM_RETURN_IF_ERROR(expectWeight(ctx, w, "the weight"));
-  LFM_RETURN_IF_ERROR(expectRowData(ctx, y, "the result"));
-  LFM_RETURN_IF_ERROR(expectSameSpace(ctx, x, y));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, x, w.width, "the input"));
-  if (epilogue == kSwiGlu) {
-    if (w.rows % 2 != 0) return opError(ctx, "a SwiGLU weight needs an even row count (W1|W3)");
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, y, w.rows / 2, "the SwiGLU result"));
-  } else {
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, y, w.rows, "the result"));
-  }
-  size_t next = 2;
-  if (prologue_norm) {
-    LFM_RETURN_IF_ERROR(expectVector(ctx, ctx.operands[next++], x.width, "the norm weight"));
-    LFM_RETURN_IF_ERROR(floatAttr(ctx, "eps").status());
-  }
-  if (epilogue == kResidual) {
-    const Tensor &residual = ctx.operands[next];
-    LFM_RETURN_IF_ERROR(expectRowData(ctx, residual, "the residual"));
-    LFM_RETURN_IF_ERROR(expectSameSpace(ctx, residual, y));
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, residual, y.width, "the residual"));
-  }
-  return absl::OkStatus();
-}
-
 void runLinear(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &w = ctx.operands[1];

@@ -6,30 +6,6 @@
 #include "RowMath.h"
 
 namespace lfm::cpu {
-namespace {
-
-// Checks x -> y of the same shape normalized in groups with weight w.
-absl::Status checkNormShapes(const OpContext &ctx, const Tensor &x, const Tensor &w,
-                             const Tensor &y, int64_t group) {
-  LFM_RETURN_IF_ERROR(expectRowData(ctx, x, "the input"));
-  LFM_RETURN_IF_ERROR(expectRowData(ctx, y, "the result"));
-  LFM_RETURN_IF_ERROR(expectSameSpace(ctx, x, y));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, y, x.width, "the result"));
-  if (group <= 0 || x.width % group != 0) {
-    return opError(ctx, "group must divide the width");
-  }
-  LFM_RETURN_IF_ERROR(expectVector(ctx, w, group, "the norm weight"));
-  return floatAttr(ctx, "eps").status();
-}
-
-}  // namespace
-
-absl::Status checkRmsNorm(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 2, 1));
-  LFM_ASSIGN_OR_RETURN(int64_t group, intAttr(ctx, "group", ctx.operands[0].width));
-  return checkNormShapes(ctx, ctx.operands[0], ctx.operands[1], ctx.results[0], group);
-}
-
 void runRmsNorm(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &y = ctx.results[0];
@@ -44,20 +20,6 @@ void runRmsNorm(const OpContext &ctx, const StepContext &step) {
       y.storeRow(r, row.data());
     }
   });
-}
-
-absl::Status checkAddRmsNorm(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 3, 2));
-  const Tensor &x = ctx.operands[0];
-  const Tensor &residual = ctx.operands[1];
-  const Tensor &sum = ctx.results[1];
-  LFM_RETURN_IF_ERROR(checkNormShapes(ctx, x, ctx.operands[2], ctx.results[0], x.width));
-  for (const Tensor *t : {&residual, &sum}) {
-    LFM_RETURN_IF_ERROR(expectRowData(ctx, *t, "the residual and the sum"));
-    LFM_RETURN_IF_ERROR(expectSameSpace(ctx, x, *t));
-    LFM_RETURN_IF_ERROR(expectWidth(ctx, *t, x.width, "the residual and the sum"));
-  }
-  return absl::OkStatus();
 }
 
 void runAddRmsNorm(const OpContext &ctx, const StepContext &step) {

@@ -1,20 +1,16 @@
-// What a CPU kernel sees: its launch, its operand and result views, and (when
-// running, not while the plan is checked) the step. Every op has two
-// functions: check (static: operand kinds, widths, attributes; run once when
-// a plan is loaded) and run (assumes check passed and the step inputs were
-// validated, so it cannot fail).
+// What a CPU kernel sees: its launch, its operand and result views, and the
+// step. A kernel runs only on a launch that passed verifyPlan and a step
+// whose inputs were validated, so it cannot fail.
 #ifndef LFM_RUNTIME_CPU_OPCONTEXT_H
 #define LFM_RUNTIME_CPU_OPCONTEXT_H
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
+#include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lfm/Device.h"
 #include "lfm/Plan.h"
-#include "lfm/StatusMacros.h"
 #include "Tensor.h"
 #include "ThreadPool.h"
 
@@ -43,39 +39,7 @@ struct OpContext {
   std::vector<Tensor> results;
 };
 
-using CheckFn = absl::Status (*)(const OpContext &);
 using RunFn = void (*)(const OpContext &, const StepContext &);
-
-// ---- Helpers for check functions. Each error names the launch and operand.
-
-// "launch 7 (linear, layer 2): <message>" as InvalidArgument.
-absl::Status opError(const OpContext &ctx, absl::string_view message);
-
-absl::Status expectArity(const OpContext &ctx, size_t operands, size_t results);
-// An activation or the logits (row data with T or R rows).
-absl::Status expectRowData(const OpContext &ctx, const Tensor &t, absl::string_view role);
-absl::Status expectActivation(const OpContext &ctx, const Tensor &t, absl::string_view role);
-absl::Status expectWeight(const OpContext &ctx, const Tensor &t, absl::string_view role);
-absl::Status expectKind(const OpContext &ctx, const Tensor &t, BufferRef::Kind kind,
-                        absl::string_view role);
-absl::Status expectInput(const OpContext &ctx, const Tensor &t, InputId id);
-absl::Status expectWidth(const OpContext &ctx, const Tensor &t, int64_t width,
-                         absl::string_view role);
-absl::Status expectSameSpace(const OpContext &ctx, const Tensor &a, const Tensor &b);
-// A weight of `elements` values in total (a 1-D norm weight, say).
-absl::Status expectVector(const OpContext &ctx, const Tensor &t, int64_t elements,
-                          absl::string_view role);
-
-// Attributes. The defaulted forms are for attributes Plan.h calls optional.
-absl::StatusOr<int64_t> intAttr(const OpContext &ctx, absl::string_view name);
-absl::StatusOr<int64_t> intAttr(const OpContext &ctx, absl::string_view name, int64_t dflt);
-absl::StatusOr<double> floatAttr(const OpContext &ctx, absl::string_view name);
-
-// A key cache at operands[first] and its value cache next, both `width` wide.
-absl::Status expectCachePair(const OpContext &ctx, size_t first, int64_t width);
-
-// The conventional operand tail of state ops: row_offsets, slots, start_pos.
-absl::Status expectSequenceInputs(const OpContext &ctx, size_t first);
 
 // Rows per parallel chunk for row-wise kernels: enough work per chunk
 // (about 16K elements) that waking a thread pays off.
@@ -83,9 +47,15 @@ inline int64_t rowGrain(int64_t width) {
   return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1);
 }
 
-// Run-time attribute reads, for attributes that check() has proven present.
-int64_t intAttrOr(const Launch &launch, absl::string_view name, int64_t dflt);
-double floatAttrOr(const Launch &launch, absl::string_view name, double dflt);
+// Attribute reads; verifyPlan has proven the required ones present.
+inline int64_t intAttrOr(const Launch &launch, absl::string_view name, int64_t dflt) {
+  auto it = launch.ints.find(std::string(name));
+  return it == launch.ints.end() ? dflt : it->second;
+}
+inline double floatAttrOr(const Launch &launch, absl::string_view name, double dflt) {
+  auto it = launch.floats.find(std::string(name));
+  return it == launch.floats.end() ? dflt : it->second;
+}
 
 }  // namespace lfm::cpu
 

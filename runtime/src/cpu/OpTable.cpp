@@ -6,21 +6,21 @@ namespace lfm::cpu {
 namespace {
 
 constexpr CpuOp kOps[] = {
-    {"embedding", checkEmbedding, runEmbedding},
-    {"rms_norm", checkRmsNorm, runRmsNorm},
-    {"add_rms_norm", checkAddRmsNorm, runAddRmsNorm},
-    {"add", checkAdd, runAdd},
-    {"mul", checkMul, runMul},
-    {"silu", checkSilu, runSilu},
-    {"slice", checkSlice, runSlice},
-    {"gather_rows", checkGatherRows, runGatherRows},
-    {"linear", checkLinear, runLinear},
-    {"short_conv", checkShortConv, runShortConv},
-    {"gated_short_conv", checkGatedShortConv, runGatedShortConv},
-    {"rope", checkRope, runRope},
-    {"kv_cache_write", checkKvCacheWrite, runKvCacheWrite},
-    {"attention", checkAttention, runAttention},
-    {"qk_norm_rope_cache", checkQkNormRopeCache, runQkNormRopeCache},
+    {"embedding", runEmbedding},
+    {"rms_norm", runRmsNorm},
+    {"add_rms_norm", runAddRmsNorm},
+    {"add", runAdd},
+    {"mul", runMul},
+    {"silu", runSilu},
+    {"slice", runSlice},
+    {"gather_rows", runGatherRows},
+    {"linear", runLinear},
+    {"short_conv", runShortConv},
+    {"gated_short_conv", runGatedShortConv},
+    {"rope", runRope},
+    {"kv_cache_write", runKvCacheWrite},
+    {"attention", runAttention},
+    {"qk_norm_rope_cache", runQkNormRopeCache},
 };
 
 }  // namespace

@@ -10,32 +10,6 @@
 
 namespace lfm::cpu {
 
-absl::Status checkQkNormRopeCache(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 8, 1));
-  LFM_ASSIGN_OR_RETURN(int64_t heads, intAttr(ctx, "heads"));
-  LFM_ASSIGN_OR_RETURN(int64_t kv_heads, intAttr(ctx, "kv_heads"));
-  LFM_ASSIGN_OR_RETURN(int64_t head_dim, intAttr(ctx, "head_dim"));
-  LFM_RETURN_IF_ERROR(floatAttr(ctx, "eps").status());
-  LFM_ASSIGN_OR_RETURN(double theta, floatAttr(ctx, "theta"));
-  if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || head_dim % 2 != 0) {
-    return opError(ctx, "heads and kv_heads must be positive and head_dim positive and even");
-  }
-  if (!(theta > 0)) return opError(ctx, "theta must be positive");
-  const Tensor &qkv = ctx.operands[0];
-  const Tensor &q = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, qkv, "the qkv input"));
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, q, "the result"));
-  if (qkv.space != RowSpace::kTokens || q.space != RowSpace::kTokens) {
-    return opError(ctx, "input and result must have token rows");
-  }
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, qkv, (heads + 2 * kv_heads) * head_dim, "the qkv input"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, q, heads * head_dim, "the result"));
-  LFM_RETURN_IF_ERROR(expectVector(ctx, ctx.operands[1], head_dim, "the q norm weight"));
-  LFM_RETURN_IF_ERROR(expectVector(ctx, ctx.operands[2], head_dim, "the k norm weight"));
-  LFM_RETURN_IF_ERROR(expectCachePair(ctx, 3, kv_heads * head_dim));
-  return expectSequenceInputs(ctx, 5);
-}
-
 void runQkNormRopeCache(const OpContext &ctx, const StepContext &step) {
   const Tensor &qkv = ctx.operands[0];
   const Tensor &key_cache = ctx.operands[3];

@@ -8,27 +8,6 @@
 
 namespace lfm::cpu {
 
-absl::Status checkRope(const OpContext &ctx) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 3, 1));
-  const Tensor &x = ctx.operands[0];
-  const Tensor &y = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, x, "the input"));
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, y, "the result"));
-  if (x.space != RowSpace::kTokens || y.space != RowSpace::kTokens) {
-    return opError(ctx, "input and result must have token rows");
-  }
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, y, x.width, "the result"));
-  LFM_RETURN_IF_ERROR(expectInput(ctx, ctx.operands[1], InputId::kRowOffsets));
-  LFM_RETURN_IF_ERROR(expectInput(ctx, ctx.operands[2], InputId::kStartPos));
-  LFM_ASSIGN_OR_RETURN(int64_t head_dim, intAttr(ctx, "head_dim"));
-  if (head_dim <= 0 || head_dim % 2 != 0 || x.width % head_dim != 0) {
-    return opError(ctx, "head_dim must be even and divide the width");
-  }
-  LFM_ASSIGN_OR_RETURN(double theta, floatAttr(ctx, "theta"));
-  if (!(theta > 0)) return opError(ctx, "theta must be positive");
-  return absl::OkStatus();
-}
-
 void runRope(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &y = ctx.results[0];

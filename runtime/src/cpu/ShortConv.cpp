@@ -17,31 +17,6 @@ namespace {
 
 constexpr int64_t kChannelBlock = 64;
 
-absl::Status checkConv(const OpContext &ctx, int64_t input_parts) {
-  LFM_RETURN_IF_ERROR(expectArity(ctx, 6, 1));
-  const Tensor &x = ctx.operands[0];
-  const Tensor &w = ctx.operands[1];
-  const Tensor &state = ctx.operands[2];
-  const Tensor &y = ctx.results[0];
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, x, "the input"));
-  LFM_RETURN_IF_ERROR(expectActivation(ctx, y, "the result"));
-  if (x.space != RowSpace::kTokens || y.space != RowSpace::kTokens) {
-    return opError(ctx, "input and result must have token rows");
-  }
-  const int64_t hidden = y.width;
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, x, input_parts * hidden, "the input"));
-  LFM_RETURN_IF_ERROR(expectWeight(ctx, w, "the conv weight"));
-  if (w.rows != hidden || w.width < 1) {
-    return opError(ctx, "the conv weight must be [hidden, kernel]");
-  }
-  LFM_RETURN_IF_ERROR(expectKind(ctx, state, BufferRef::kConvState, "operand 2"));
-  LFM_RETURN_IF_ERROR(expectWidth(ctx, state, hidden, "the conv state"));
-  if (state.rows_per_slot != w.width - 1) {
-    return opError(ctx, "the conv state must hold kernel - 1 rows per slot");
-  }
-  return expectSequenceInputs(ctx, 3);
-}
-
 // One (sequence, channel block) of either op. `gated`: x is B|C|X.
 void convBlock(const OpContext &ctx, const StepContext &step, bool gated, int64_t seq,
                int64_t c0, int64_t c1, const std::vector<float> &weight) {
@@ -106,8 +81,6 @@ void runConv(const OpContext &ctx, const StepContext &step, bool gated) {
 
 }  // namespace
 
-absl::Status checkShortConv(const OpContext &ctx) { return checkConv(ctx, 1); }
-absl::Status checkGatedShortConv(const OpContext &ctx) { return checkConv(ctx, 3); }
 
 void runShortConv(const OpContext &ctx, const StepContext &step) { runConv(ctx, step, false); }
 void runGatedShortConv(const OpContext &ctx, const StepContext &step) {

@@ -19,10 +19,10 @@ struct Tensor {
   BufferRef ref;
   DType dtype = DType::kF32;
   RowSpace space = RowSpace::kTokens;  // activations and logits
-  int64_t rows = 0;                    // 0 while a plan is being checked
+  int64_t rows = 0;                    // weights: N; else 0 until bound for a step
   int64_t width = 0;
-  int64_t rows_per_slot = 0;  // state: conv kernel-1, or max_seq_len (0 while checking)
-  uint8_t *data = nullptr;    // null while a plan is being checked
+  int64_t rows_per_slot = 0;  // state: conv kernel-1, or max_seq_len (once bound)
+  uint8_t *data = nullptr;    // null until bound for a step
   std::string name;           // for errors: "activation 3 (layer0.norm)"
 
   int64_t rowBytes() const { return width * dtypeSize(dtype); }

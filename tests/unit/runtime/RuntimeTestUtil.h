@@ -3,6 +3,7 @@
 #ifndef LFM_TESTS_RUNTIME_RUNTIMETESTUTIL_H
 #define LFM_TESTS_RUNTIME_RUNTIMETESTUTIL_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -70,8 +71,15 @@ inline const BufferRef kLogits{BufferRef::kLogits, 0};
 
 class PlanBuilder {
  public:
+  // The config starts complete (one conv layer) and convState / kvCache keep
+  // it consistent with the state specs, so that built plans pass verifyPlan,
+  // which every device runs at load.
   explicit PlanBuilder(int64_t vocab = 16, int64_t max_tokens = 32) {
-    plan.config.vocab_size = vocab;
+    ModelConfig &c = plan.config;
+    c.vocab_size = vocab;
+    c.hidden_size = c.intermediate_size = 1;
+    c.num_attention_heads = c.num_key_value_heads = c.head_dim = 1;
+    c.layer_types = {LayerKind::kConv};
     plan.max_tokens_per_step = max_tokens;
   }
 
@@ -100,15 +108,25 @@ class PlanBuilder {
     return {BufferRef::kActivation, static_cast<int32_t>(plan.activations.size() - 1)};
   }
 
+  // `layer` -1: the first layer of the kind without a spec (a new one if none).
   BufferRef convState(int64_t hidden, int64_t kernel, DType dtype = DType::kF32,
-                      int32_t layer = 0) {
+                      int32_t layer = -1) {
+    layer = stateLayer(LayerKind::kConv, layer);
+    plan.config.hidden_size = hidden;
+    plan.config.conv_kernel = kernel;
     plan.conv_states.push_back({layer, hidden, kernel, dtype});
     return {BufferRef::kConvState, static_cast<int32_t>(plan.conv_states.size() - 1)};
   }
 
   // The key and value caches of one attention layer.
   std::pair<BufferRef, BufferRef> kvCache(int64_t kv_heads, int64_t head_dim,
-                                          DType dtype = DType::kF32, int32_t layer = 0) {
+                                          DType dtype = DType::kF32, int32_t layer = -1) {
+    layer = stateLayer(LayerKind::kAttention, layer);
+    ModelConfig &c = plan.config;
+    c.num_key_value_heads = kv_heads;
+    c.head_dim = head_dim;
+    c.num_attention_heads = std::max(c.num_attention_heads, kv_heads);
+    c.num_attention_heads += (kv_heads - c.num_attention_heads % kv_heads) % kv_heads;
     plan.kv_caches.push_back({layer, kv_heads, head_dim, dtype});
     int32_t i = static_cast<int32_t>(plan.kv_caches.size() - 1);
     return {{BufferRef::kKeyCache, i}, {BufferRef::kValueCache, i}};
@@ -129,6 +147,26 @@ class PlanBuilder {
 
   Plan plan;
   HostWeights weights;
+
+ private:
+  // Makes `layer` (or, for -1, the first layer of `kind` that no state spec
+  // holds yet, appended if none) a layer of `kind`.
+  int32_t stateLayer(LayerKind kind, int32_t layer) {
+    std::vector<LayerKind> &types = plan.config.layer_types;
+    auto taken = [&](int32_t l) {
+      for (const ConvStateSpec &s : plan.conv_states) if (s.layer == l) return true;
+      for (const KvCacheSpec &s : plan.kv_caches) if (s.layer == l) return true;
+      return false;
+    };
+    if (layer < 0) {
+      layer = 0;
+      while (layer < static_cast<int32_t>(types.size()) && (types[layer] != kind || taken(layer)))
+        ++layer;
+    }
+    if (layer >= static_cast<int32_t>(types.size())) types.resize(layer + 1, kind);
+    types[layer] = kind;
+    return layer;
+  }
 };
 
 // A ragged step: sequences of tokens with their slots and start positions.

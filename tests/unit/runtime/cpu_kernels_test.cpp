@@ -524,7 +524,7 @@ TEST(CpuKernels, BadPlansAreErrorsAtLoad) {
     b.launch("linear", {x, w}, {y});
     auto rig = Rig::create(b);
     ASSERT_FALSE(rig.ok());
-    EXPECT_NE(rig.status().message().find("launch 0 (linear)"), std::string::npos) << rig.status();
+    EXPECT_NE(rig.status().message().find("plan.launches[0] (linear)"), std::string::npos) << rig.status();
   }
   {
     PlanBuilder b;  // missing attribute
