@@ -18,6 +18,7 @@
 #include "codegen/cuda/Nvrtc.h"
 #include "ir/LfmDialect.h"
 #include "lfm/Artifact.h"
+#include "lfm/TokenizerFiles.h"
 #include "lfm/WeightLoader.h"
 #include "models/Lfm2Config.h"
 #include "models/Lfm2Importer.h"
@@ -106,6 +107,18 @@ cl::opt<std::string> weightsPath(
     "weights", cl::cat(category), cl::value_desc("path"),
     cl::desc("Checkpoint for --embed-weights (default: the model folder)"));
 
+cl::opt<std::string> tokenizerPath(
+    "tokenizer", cl::cat(category), cl::value_desc("path"),
+    cl::desc("Where the tokenizer files the artifact carries come from: a "
+             "folder with tokenizer.json (tokenizer_config.json and "
+             "generation_config.json beside it are taken too) or a "
+             "tokenizer.json (default: the model folder)"));
+
+cl::opt<bool> noTokenizer(
+    "no-tokenizer", cl::cat(category),
+    cl::desc("Leave the tokenizer files out of the artifact (lfm-run then "
+             "needs --tokenizer for text)"));
+
 cl::opt<bool> noFusion(
     "no-fusion", cl::cat(category),
     cl::desc("Run the pipeline without the weight-layout rewrite and the "
@@ -182,14 +195,32 @@ int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   return dtype;
 }
 
-/// The checkpoint to embed: --weights, else the model folder (or the folder
-/// holding the config file).
-std::string checkpointPath() {
-  if (!weightsPath.empty())
-    return weightsPath;
+/// The model folder: the input, or the folder holding the config file.
+std::string modelFolder() {
   if (llvm::sys::fs::is_directory(inputPath))
     return inputPath;
-  return std::string(llvm::sys::path::parent_path(inputPath));
+  std::string parent(llvm::sys::path::parent_path(inputPath));
+  return parent.empty() ? "." : parent;
+}
+
+/// The checkpoint to embed: --weights, else the model folder.
+std::string checkpointPath() {
+  return weightsPath.empty() ? modelFolder() : std::string(weightsPath);
+}
+
+/// The tokenizer files to carry: --tokenizer, else the model folder's.
+absl::StatusOr<::lfm::TokenizerFiles> tokenizerFiles() {
+  if (noTokenizer)
+    return ::lfm::TokenizerFiles{};
+  if (!tokenizerPath.empty()) {
+    absl::StatusOr<::lfm::TokenizerFiles> files =
+        ::lfm::readTokenizerFilesAt(tokenizerPath);
+    if (files.ok() && files->tokenizer_json.empty())
+      return absl::NotFoundError("--tokenizer " + tokenizerPath +
+                                 ": no tokenizer.json there");
+    return files;
+  }
+  return ::lfm::readTokenizerFiles(modelFolder());
 }
 
 /// The --target list (or the default), or an error.
@@ -277,6 +308,14 @@ int writeArtifact(::lfm::Plan plan, std::vector<::lfm::KernelInfo> kernels) {
   ::lfm::Artifact artifact;
   artifact.plan = std::move(plan);
   artifact.kernels = std::move(kernels);
+  absl::StatusOr<::lfm::TokenizerFiles> tokenizer = tokenizerFiles();
+  if (!tokenizer.ok())
+    return fail(std::string(tokenizer.status().message()));
+  if (absl::Status status =
+          ::lfm::verifyTokenizerFiles(*tokenizer, "tokenizer files");
+      !status.ok())
+    return fail(std::string(status.message()));
+  artifact.tokenizer = std::move(*tokenizer);
   std::optional<::lfm::HostWeights> weights;
   if (embedWeights) {
     absl::StatusOr<::lfm::HostWeights> loaded = ::lfm::loadWeights(

@@ -14,6 +14,11 @@ void ArgParser::addOption(const std::string &name, const std::string &value_name
   specs_.push_back({name, value_name, help});
 }
 
+void ArgParser::addRepeatedOption(const std::string &name, const std::string &value_name,
+                                  const std::string &help) {
+  specs_.push_back({name, value_name, help, /*repeated=*/true});
+}
+
 const ArgParser::Spec *ArgParser::find(const std::string &name) const {
   for (const Spec &s : specs_) {
     if (s.name == name) return &s;
@@ -42,24 +47,31 @@ absl::Status ArgParser::parse(int argc, const char *const *argv) {
     if (name == "h" && find("help") != nullptr) name = "help";  // the usual short form
     const Spec *spec = find(name);
     if (spec == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown option ", arg));
-    if (values_.count(name)) {
+    if (values_.count(name) && !spec->repeated) {
       return absl::InvalidArgumentError(absl::StrCat("option --", name, " given twice"));
     }
+    std::string value;
     if (spec->value_name.empty()) {
       if (inline_value) {
         return absl::InvalidArgumentError(absl::StrCat("option --", name, " takes no value"));
       }
-      values_[name] = "";
     } else if (inline_value) {
-      values_[name] = *inline_value;
+      value = *inline_value;
     } else if (i + 1 < argc) {
-      values_[name] = argv[++i];
+      value = argv[++i];
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("option --", name, " needs a value (", spec->value_name, ")"));
     }
+    if (spec->repeated) repeated_values_[name].push_back(value);
+    values_[name] = std::move(value);
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> ArgParser::values(const std::string &name) const {
+  auto it = repeated_values_.find(name);
+  return it == repeated_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::optional<std::string> ArgParser::value(const std::string &name) const {

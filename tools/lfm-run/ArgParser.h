@@ -21,6 +21,9 @@ class ArgParser {
   void addFlag(const std::string &name, const std::string &help);
   // An option with a value, shown in help as `--name VALUE`.
   void addOption(const std::string &name, const std::string &value_name, const std::string &help);
+  // An option that may be given several times; values() lists them in order.
+  void addRepeatedOption(const std::string &name, const std::string &value_name,
+                         const std::string &help);
 
   // Errors: an unknown option, a missing value, a flag given a value, an
   // option given twice.
@@ -28,6 +31,7 @@ class ArgParser {
 
   bool has(const std::string &name) const { return values_.count(name) != 0; }
   std::optional<std::string> value(const std::string &name) const;
+  std::vector<std::string> values(const std::string &name) const;
   const std::vector<std::string> &positional() const { return positional_; }
 
   // The option list, one block per option, wrapped for a terminal.
@@ -38,11 +42,13 @@ class ArgParser {
     std::string name;
     std::string value_name;  // empty for flags
     std::string help;
+    bool repeated = false;
   };
   const Spec *find(const std::string &name) const;
 
   std::vector<Spec> specs_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> repeated_values_;
   std::vector<std::string> positional_;
 };
 

@@ -25,6 +25,7 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 struct Active {
   SequenceResult result;
   Sampler sampler;
+  std::vector<int32_t> seen;  // context, prompt and generated tokens (repetition penalty)
   size_t fed = 0;     // prompt tokens fed so far
   bool done = false;  // no more tokens to feed
 };
@@ -53,9 +54,13 @@ absl::StatusOr<GenerateResult> generate(Session &session,
     SamplingOptions sampling = options.sampling;
     sampling.seed += i;
     LFM_ASSIGN_OR_RETURN(Sampler sampler, Sampler::create(sampling));
-    seqs.push_back({SequenceResult{prompts[i], {}, "none", {}}, std::move(sampler)});
+    seqs.push_back({SequenceResult{prompts[i], {}, "none", {}}, std::move(sampler), {}});
+    if (options.sampling.repetition_penalty != 1.0f) {
+      if (i == 0) seqs[i].seen = options.context;
+      seqs[i].seen.insert(seqs[i].seen.end(), prompts[i].begin(), prompts[i].end());
+    }
   }
-  for (size_t i = 0; i < seqs.size(); ++i) {
+  for (size_t i = 0; i < seqs.size() && !options.keep_requests; ++i) {
     absl::StatusOr<int32_t> slot = session.claim(static_cast<int64_t>(i));
     if (!slot.ok()) {
       return absl::Status(slot.status().code(),
@@ -68,10 +73,17 @@ absl::StatusOr<GenerateResult> generate(Session &session,
   // whether the sequence goes on.
   auto sampleNext = [&](Active &s, std::span<const float> row) -> absl::StatusOr<bool> {
     if (options.keep_logits) s.result.logits.insert(s.result.logits.end(), row.begin(), row.end());
-    LFM_ASSIGN_OR_RETURN(int32_t token, s.sampler.sample(row));
+    LFM_ASSIGN_OR_RETURN(int32_t token, s.sampler.sample(row, s.seen));
     s.result.generated.push_back(token);
-    if (token == options.eos_token) {
+    if (options.sampling.repetition_penalty != 1.0f) s.seen.push_back(token);
+    const auto &eos = options.eos_tokens;
+    if (std::find(eos.begin(), eos.end(), token) != eos.end()) {
       s.result.stop = "eos";
+      if (options.on_token) options.on_token(&s - seqs.data(), token);
+      return false;
+    }
+    if (options.on_token && !options.on_token(&s - seqs.data(), token)) {
+      s.result.stop = "stop";
       return false;
     }
     if (static_cast<int64_t>(s.result.generated.size()) >= options.max_new_tokens) {
@@ -172,7 +184,7 @@ absl::StatusOr<GenerateResult> generate(Session &session,
   }
 
   for (size_t i = 0; i < seqs.size(); ++i) {
-    LFM_RETURN_IF_ERROR(session.release(static_cast<int64_t>(i)));
+    if (!options.keep_requests) LFM_RETURN_IF_ERROR(session.release(static_cast<int64_t>(i)));
     out.sequences.push_back(std::move(seqs[i].result));
   }
   return out;

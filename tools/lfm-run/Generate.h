@@ -5,6 +5,8 @@
 #define LFM_TOOLS_LFMRUN_GENERATE_H
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,15 @@ namespace lfm::tools {
 struct GenerateOptions {
   int64_t max_new_tokens = 16;
   SamplingOptions sampling;  // sequence i samples with seed + i
-  int64_t eos_token = -1;    // -1: never stop early
+  std::vector<int32_t> eos_tokens;  // empty: never stop early
+  // Called with (sequence, token) after each sampled token; false ends the
+  // sequence there (stop "stop": a stop string was met).
+  std::function<bool(size_t, int32_t)> on_token;
+  // Requests 0..N-1 are claimed already and stay claimed (a chat that goes
+  // on in its slot); `context` then holds the tokens already in slot 0,
+  // which the repetition penalty counts.
+  bool keep_requests = false;
+  std::vector<int32_t> context;
   int64_t prefill_chunk = 0;  // 0: whole prompts (split only at the plan's step limit)
   bool all_logits = false;    // compute every prompt row's logits
   bool keep_logits = false;   // collect logits rows for a dump
@@ -26,7 +36,8 @@ struct GenerateOptions {
 struct SequenceResult {
   std::vector<int32_t> prompt;
   std::vector<int32_t> generated;
-  std::string stop;  // "eos", "length" or "none" (no tokens asked)
+  std::optional<std::string> text;  // the generated text, when run with a tokenizer
+  std::string stop;  // "eos", "length", "stop" (on_token said so) or "none" (no tokens asked)
   // When keep_logits: one row per sampled token (the row it was sampled
   // from), or with all_logits one row per fed token. [rows][vocab].
   std::vector<float> logits;

@@ -47,7 +47,9 @@ std::string jsonSummary(const GenerateResult &result, const RunInfo &info) {
   for (const SequenceResult &s : result.sequences) {
     seqs.push_back(absl::StrCat("{\"prompt_tokens\": ", s.prompt.size(), ", \"generated\": [",
                                 absl::StrJoin(s.generated, ", "), "], \"stop\": ",
-                                jsonString(s.stop), "}"));
+                                jsonString(s.stop),
+                                s.text ? absl::StrCat(", \"text\": ", jsonString(*s.text)) : "",
+                                "}"));
   }
   const GenerateStats &st = result.stats;
   return absl::StrCat("{\"device\": ", jsonString(info.device),

@@ -18,9 +18,18 @@ struct RunOptions {
   std::string artifact;
   std::string weights;                  // empty: embedded or random
   std::optional<uint64_t> random_seed;  // --random-weights
-  std::vector<std::vector<int32_t>> prompts;
-  int64_t max_new_tokens = 16;
-  SamplingOptions sampling;
+  std::vector<std::vector<int32_t>> prompts;  // --prompt-ids
+  std::vector<std::string> text_prompts;      // --prompt and --prompt-file, in order
+  bool chat = false;
+  std::string system;                // --system (with --chat)
+  std::vector<std::string> stops;    // --stop
+  std::string tokenizer;             // --tokenizer: else the artifact's files
+  std::optional<int64_t> max_new_tokens;  // else generation_config's, else 16 / 128 (text) / 256 (--chat)
+  // Sampling: what the command line gives; the rest from the model's
+  // generation_config.json (resolveSampling).
+  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<int64_t> top_k;
+  uint64_t seed = 0;
   bool ignore_eos = false;
   DeviceKind device = DeviceKind::kAuto;
   int64_t max_seq_len = 0;  // 0: the artifact's default
@@ -34,6 +43,10 @@ struct RunOptions {
 
 // Parses and validates argv. `--help` sets `help` and skips validation.
 absl::StatusOr<RunOptions> parseRunOptions(int argc, const char *const *argv);
+
+// The sampling options: the command line's over `defaults`; validated.
+absl::StatusOr<SamplingOptions> resolveSampling(const RunOptions &options,
+                                                const SamplingOptions &defaults);
 
 // The full --help text.
 std::string runHelp();

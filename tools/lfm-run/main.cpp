@@ -64,9 +64,11 @@ int run(int argc, char **argv) {
             << shape.slots << " slots x " << shape.max_seq_len << " tokens\n";
 
   tools::GenerateOptions gen;
-  gen.max_new_tokens = opt.max_new_tokens;
-  gen.sampling = opt.sampling;
-  gen.eos_token = opt.ignore_eos ? -1 : plan.config.eos_token_id;
+  gen.max_new_tokens = opt.max_new_tokens.value_or(16);
+  absl::StatusOr<SamplingOptions> sampling = tools::resolveSampling(opt, {});
+  if (!sampling.ok()) return fail(sampling.status());
+  gen.sampling = *sampling;
+  if (!opt.ignore_eos) gen.eos_tokens = {static_cast<int32_t>(plan.config.eos_token_id)};
   gen.prefill_chunk = opt.prefill_chunk;
   gen.all_logits = opt.all_logits;
   gen.keep_logits = !opt.dump_logits.empty();

@@ -46,6 +46,7 @@
 #include "lfm/HostWeights.h"
 #include "lfm/MappedFile.h"
 #include "lfm/Plan.h"
+#include "lfm/TokenizerFiles.h"
 
 namespace lfm {
 
@@ -113,6 +114,9 @@ struct Artifact {
   uint32_t format_version = kArtifactFormatVersion;
   Plan plan;
   std::vector<KernelInfo> kernels;
+  // The checkpoint's tokenizer.json, tokenizer_config.json and
+  // generation_config.json, when it had them (empty strings otherwise).
+  TokenizerFiles tokenizer;
   // Set by readArtifact; ignored by writeArtifact (which embeds weights iff
   // it is given them).
   bool has_embedded_weights = false;
@@ -142,8 +146,9 @@ absl::StatusOr<HostWeights> readEmbeddedWeights(const Artifact &artifact);
 // not to index out of bounds). Errors name the table, entry and field.
 absl::Status verifyPlan(const Plan &plan);
 
-// verifyPlan plus the kernel table: launch kernel indices in range, kernel
-// names, binaries and launch geometry sane.
+// verifyPlan plus the kernel table (launch kernel indices in range, kernel
+// names, binaries and launch geometry sane) and the tokenizer files (each
+// present one a JSON object within its size bound).
 absl::Status verifyArtifact(const Artifact &artifact);
 
 }  // namespace lfm

@@ -57,6 +57,7 @@ struct LoadedModel {
   // before creating the session.
   std::vector<KernelInfo> kernels;
   std::string weights_origin;  // "checkpoint PATH", "embedded", "random seed N": for messages
+  TokenizerFiles tokenizer;    // the text files the artifact carries (may be empty)
 };
 
 // Reads and verifies the artifact, then binds its weights. Loading a

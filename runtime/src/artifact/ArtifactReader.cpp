@@ -81,6 +81,7 @@ absl::StatusOr<Artifact> readArtifact(const std::string &path) {
   }
   artifact.plan = std::move(metadata.plan);
   artifact.kernels = std::move(metadata.kernels);
+  artifact.tokenizer = std::move(metadata.tokenizer);
   if (auto st = verifyArtifact(artifact); !st.ok())
     return absl::Status(st.code(), absl::StrCat("artifact '", path, "': ", st.message()));
   return artifact;

@@ -27,6 +27,7 @@ struct Metadata {
   Plan plan;
   std::vector<KernelInfo> kernels;
   std::vector<WeightExtent> embedded_weights;  // empty without embedded weights
+  TokenizerFiles tokenizer;
 };
 
 // Fails only if the result would not fit in a FlatBuffer (2 GiB).

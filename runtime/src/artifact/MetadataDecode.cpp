@@ -310,6 +310,15 @@ absl::StatusOr<Metadata> decodeMetadata(std::span<const uint8_t> bytes, const st
     for (const fb::WeightExtent *e : *extents)
       out.embedded_weights.push_back({e->offset(), e->size()});
   }
+  if (const fb::TokenizerFiles *t = root->tokenizer()) {
+    LFM_RETURN_IF_ERROR(d.countTable("tokenizer"));
+    LFM_RETURN_IF_ERROR(
+        d.string(t->tokenizer_json(), "tokenizer.tokenizer_json", out.tokenizer.tokenizer_json));
+    LFM_RETURN_IF_ERROR(d.string(t->tokenizer_config_json(), "tokenizer.tokenizer_config_json",
+                                 out.tokenizer.tokenizer_config_json));
+    LFM_RETURN_IF_ERROR(d.string(t->generation_config_json(), "tokenizer.generation_config_json",
+                                 out.tokenizer.generation_config_json));
+  }
   return out;
 }
 

@@ -128,6 +128,8 @@ uint64_t estimateSize(const Artifact &a) {
   for (const Launch &l : a.plan.launches)
     n += l.op.size() + 128 + 64 * (l.ints.size() + l.floats.size()) +
          8 * (l.operands.size() + l.results.size());
+  n += a.tokenizer.tokenizer_json.size() + a.tokenizer.tokenizer_config_json.size() +
+       a.tokenizer.generation_config_json.size() + 256;
   n += 64 * a.plan.activations.size() + 64 * (a.plan.conv_states.size() + a.plan.kv_caches.size());
   return n;
 }
@@ -148,7 +150,13 @@ absl::StatusOr<std::vector<uint8_t>> encodeMetadata(const Artifact &artifact,
   std::vector<fb::WeightExtent> fb_extents;
   for (const WeightExtent &e : extents) fb_extents.emplace_back(e.offset, e.size);
   auto extents_v = b.CreateVectorOfStructs(fb_extents);
-  b.Finish(fb::CreateArtifact(b, plan, kernels_v, extents_v), fb::ArtifactIdentifier());
+  const TokenizerFiles &t = artifact.tokenizer;
+  auto optional = [&](const std::string &s) { return s.empty() ? 0 : str(b, s); };
+  auto tokenizer = t.empty() ? 0
+                             : fb::CreateTokenizerFiles(b, optional(t.tokenizer_json),
+                                                        optional(t.tokenizer_config_json),
+                                                        optional(t.generation_config_json));
+  b.Finish(fb::CreateArtifact(b, plan, kernels_v, extents_v, tokenizer), fb::ArtifactIdentifier());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 

@@ -81,7 +81,7 @@ absl::Status verifyArtifact(const Artifact &artifact) {
       return invalid("plan.launches[", i, "] (", launches[i].op, ").large_rows_kernel: ",
                      launches[i].large_rows_kernel, " is outside the kernel table (",
                      artifact.kernels.size(), " kernels)");
-  return absl::OkStatus();
+  return verifyTokenizerFiles(artifact.tokenizer, "tokenizer");
 }
 
 }  // namespace lfm

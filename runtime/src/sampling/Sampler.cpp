@@ -19,6 +19,13 @@ absl::Status validateSamplingOptions(const SamplingOptions &o) {
   if (!(o.top_p > 0.0f && o.top_p <= 1.0f)) {
     return absl::InvalidArgumentError(absl::StrCat("top-p must be in (0, 1], got ", o.top_p));
   }
+  if (!(o.min_p >= 0.0f && o.min_p <= 1.0f)) {
+    return absl::InvalidArgumentError(absl::StrCat("min-p must be in [0, 1], got ", o.min_p));
+  }
+  if (!(std::isfinite(o.repetition_penalty) && o.repetition_penalty > 0.0f)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "repetition penalty must be finite and > 0, got ", o.repetition_penalty));
+  }
   return absl::OkStatus();
 }
 
@@ -42,7 +49,21 @@ double Sampler::uniform() {
   return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
 }
 
-absl::StatusOr<int32_t> Sampler::sample(std::span<const float> logits) {
+absl::StatusOr<int32_t> Sampler::sample(std::span<const float> logits,
+                                        std::span<const int32_t> seen) {
+  if (options_.repetition_penalty == 1.0f || seen.empty()) return pick(logits);
+  // HF's RepetitionPenaltyLogitsProcessor: each distinct seen token once.
+  penalized_.assign(logits.begin(), logits.end());
+  const float penalty = options_.repetition_penalty;
+  for (int32_t id : seen) {
+    if (id < 0 || static_cast<size_t>(id) >= logits.size()) continue;
+    float original = logits[id];
+    penalized_[id] = original < 0 ? original * penalty : original / penalty;
+  }
+  return pick(penalized_);
+}
+
+absl::StatusOr<int32_t> Sampler::pick(std::span<const float> logits) {
   if (greedy()) return argmax(logits);
   if (logits.empty()) return absl::InvalidArgumentError("sampler: empty logits row");
 
@@ -82,6 +103,19 @@ absl::StatusOr<int32_t> Sampler::sample(std::span<const float> logits) {
     keep = std::max<size_t>(n, 1);
     total = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
     for (size_t i = 0; i < keep; ++i) probs[i] /= total;
+  }
+
+  // Min-p: drop what is less likely than min_p x the most likely (the
+  // candidates are in descending order, so a prefix stays).
+  if (options_.min_p > 0.0f) {
+    const double floor = options_.min_p * probs[0];
+    size_t n = 1;
+    while (n < keep && probs[n] >= floor) ++n;
+    if (n < keep) {
+      keep = n;
+      total = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
+      for (size_t i = 0; i < keep; ++i) probs[i] /= total;
+    }
   }
 
   double u = uniform();

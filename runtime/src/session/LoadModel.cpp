@@ -30,6 +30,7 @@ absl::StatusOr<LoadedModel> loadModel(const ModelSource &source, const ProgressF
   }
   model.plan = std::move(artifact.plan);
   model.kernels = std::move(artifact.kernels);
+  model.tokenizer = std::move(artifact.tokenizer);
   return model;
 }
 

@@ -2,9 +2,9 @@
 // model.safetensors or with shards listed in model.safetensors.index.json.
 #include <sys/stat.h>
 
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "lfm/ReadFile.h"
 #include "lfm/Safetensors.h"
 #include "lfm/StatusMacros.h"
 #include "nlohmann/json.hpp"
@@ -19,19 +19,6 @@ constexpr uint64_t kMaxIndexBytes = 100'000'000;
 bool isRegularFile(const std::string &path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-absl::StatusOr<std::string> readSmallFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open '", path, "'"));
-  std::streamoff size = in.tellg();
-  if (size < 0 || static_cast<uint64_t>(size) > kMaxIndexBytes)
-    return absl::InvalidArgumentError(absl::StrCat("'", path, "' is larger than 100 MB"));
-  std::string text(static_cast<size_t>(size), '\0');
-  in.seekg(0);
-  if (!in.read(text.data(), size))
-    return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
-  return text;
 }
 
 // A shard name from the index must name a file in the checkpoint folder
@@ -70,7 +57,7 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &path) {
     return absl::InvalidArgumentError(absl::StrCat("'", index_path, "': ", why...));
   };
   std::string text;
-  LFM_ASSIGN_OR_RETURN(text, readSmallFile(index_path));
+  LFM_ASSIGN_OR_RETURN(text, readFileToString(index_path, kMaxIndexBytes));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return bad_index("not valid JSON");
   if (!json.is_object()) return bad_index("not a JSON object");

@@ -397,6 +397,38 @@ TEST_F(ArtifactTest, RoundTripsAnEmptyKernelTable) {
   EXPECT_TRUE(b->kernels.empty());
 }
 
+TEST_F(ArtifactTest, RoundTripsTheTokenizerFiles) {
+  Artifact a = tinyArtifact();
+  a.tokenizer.tokenizer_json = R"({"model": {"type": "BPE"}, "note": "caf\u00e9 \u2014 \u0000"})";
+  a.tokenizer.generation_config_json = R"({"eos_token_id": [7, 2]})";
+  ASSERT_TRUE(writeArtifact(a, nullptr, path("a.lfma")).ok());
+  auto b = readArtifact(path("a.lfma"));
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->tokenizer, a.tokenizer);
+  EXPECT_TRUE(b->tokenizer.tokenizer_config_json.empty());
+  // None: the section is absent and reads back empty.
+  ASSERT_TRUE(writeArtifact(tinyArtifact(), nullptr, path("c.lfma")).ok());
+  auto c = readArtifact(path("c.lfma"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->tokenizer.empty());
+}
+
+TEST_F(ArtifactTest, TokenizerFilesThatAreNotJsonObjectsAreRejected) {
+  const std::pair<TokenizerFiles, std::string> cases[] = {
+      {{"{not json", "", ""}, "tokenizer.json: not valid JSON"},
+      {{"", "[1, 2]", ""}, "tokenizer_config.json: not a JSON object"},
+      {{"{}", "{}", "7"}, "generation_config.json: not a JSON object"},
+  };
+  for (const auto &[files, message] : cases) {
+    Artifact a = tinyArtifact();
+    a.tokenizer = files;
+    absl::Status st = writeArtifact(a, nullptr, path("bad.lfma"));
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find(message), std::string::npos) << st;
+    EXPECT_FALSE(fs::exists(path("bad.lfma")));
+  }
+}
+
 TEST_F(ArtifactTest, RoundTripsEmbeddedWeights) {
   HostWeights weights;
   std::vector<uint8_t> bytes = written(/*embed=*/true, &weights);

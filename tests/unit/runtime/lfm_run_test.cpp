@@ -280,7 +280,7 @@ TEST_F(LfmRun, BadInputsExitOneWithAMessage) {
       {embedded() + " --prompt-ids 1,x,3", "'x' is not a token id"},
       {embedded() + " --prompt-ids 1,,3", "is not a token id"},
       {embedded() + " --prompt-ids -4", "is not a token id"},
-      {embedded(), "--prompt-ids is required"},
+      {embedded(), "give a prompt"},
       {path("missing.lfma") + " --prompt-ids 1", "missing.lfma"},
       {path("plain.lfma") + " --prompt-ids 1", "no embedded weights"},
       {path("plain.lfma") + " --weights " + path("nowhere") + " --prompt-ids 1", "nowhere"},
