@@ -11,7 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "../lfm-run/ArgParser.h"
+#include "ArgParser.h"
 #include "Bench.h"
 #include "DumpWeights.h"
 #include "Profile.h"

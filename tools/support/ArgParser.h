@@ -1,8 +1,8 @@
 // A small command-line parser: `--name value`, `--name=value`, boolean
 // `--flag`s and positional arguments, with generated help. Enough for a thin
 // main without pulling in a flags library.
-#ifndef LFM_TOOLS_LFMRUN_ARGPARSER_H
-#define LFM_TOOLS_LFMRUN_ARGPARSER_H
+#ifndef LFM_TOOLS_SUPPORT_ARGPARSER_H
+#define LFM_TOOLS_SUPPORT_ARGPARSER_H
 
 #include <cstdint>
 #include <map>
@@ -59,4 +59,4 @@ absl::StatusOr<double> parseDouble(const std::string &text, const std::string &w
 
 }  // namespace lfm::tools
 
-#endif  // LFM_TOOLS_LFMRUN_ARGPARSER_H
+#endif  // LFM_TOOLS_SUPPORT_ARGPARSER_H
