@@ -3,8 +3,7 @@
 #include "codegen/PlanBuilder.h"
 
 #include "ir/LfmDialect.h"
-#include "models/Lfm2Importer.h"
-#include "passes/Passes.h"
+#include "ir/LfmNames.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -53,7 +52,7 @@ private:
   FailureOr<::lfm::BufferRef> defineActivation(Operation *op, unsigned resultIndex,
                                                ::lfm::RowSpace rows);
   LogicalResult appendOperands(Operation *op, ::lfm::Launch &launch);
-  void addAttributes(Operation *op, ::lfm::Launch &launch);
+  LogicalResult addAttributes(Operation *op, ::lfm::Launch &launch);
 
   ::lfm::Plan plan;
   /// Where each SSA value lives; KV caches map to their K half (the V half
@@ -188,21 +187,31 @@ LogicalResult PlanBuilder::appendOperands(Operation *op,
   return success();
 }
 
-void PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
+LogicalResult PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
   for (NamedAttribute attr : op->getAttrs()) {
     // Pipeline annotations (launch index, regions) are not kernel attributes.
-    if (attr.getName().getValue().starts_with("lfm."))
+    StringRef name = attr.getName().getValue();
+    if (name.starts_with("lfm."))
       continue;
-    if (auto i = attr.getValue().dyn_cast<IntegerAttr>())
-      launch.ints[attr.getName().str()] = i.getInt();
-    else if (auto f = attr.getValue().dyn_cast<FloatAttr>())
-      launch.floats[attr.getName().str()] = f.getValueAsDouble();
+    if (auto i = attr.getValue().dyn_cast<IntegerAttr>()) {
+      std::optional<::lfm::IntAttr> id = ::lfm::findIntAttr(name);
+      if (!id)
+        return op->emitOpError("has attribute '")
+               << name << "', which the op schema has no int attribute for";
+      launch.set(*id, i.getInt());
+    } else if (auto f = attr.getValue().dyn_cast<FloatAttr>()) {
+      std::optional<::lfm::FloatAttr> id = ::lfm::findFloatAttr(name);
+      if (!id)
+        return op->emitOpError("has attribute '")
+               << name << "', which the op schema has no float attribute for";
+      launch.set(*id, f.getValueAsDouble());
+    }
   }
   // Attributes the kernels need that the IR keeps in types or operands.
   auto addCacheShape = [&](Value cacheValue) {
     auto cache = cacheValue.getType().cast<KvCacheType>();
-    launch.ints["kv_heads"] = cache.getKvHeads();
-    launch.ints["head_dim"] = cache.getHeadDim();
+    launch.set(::lfm::IntAttr::kKvHeads, cache.getKvHeads());
+    launch.set(::lfm::IntAttr::kHeadDim, cache.getHeadDim());
   };
   llvm::TypeSwitch<Operation *>(op)
       .Case<AttentionOp>(
@@ -210,21 +219,26 @@ void PlanBuilder::addAttributes(Operation *op, ::lfm::Launch &launch) {
       .Case<QkNormRopeCacheOp>(
           [&](QkNormRopeCacheOp fused) { addCacheShape(fused.getCache()); })
       .Case<LinearOp>([&](LinearOp) {
-        launch.ints.try_emplace("prologue_norm", 0);
-        launch.ints.try_emplace("epilogue", 0);
+        launch.set(::lfm::IntAttr::kPrologueNorm, 0);
+        launch.set(::lfm::IntAttr::kEpilogue, 0);
       })
       .Case<FusedLinearOp>([&](FusedLinearOp linear) {
-        launch.ints["prologue_norm"] = linear.getNormWeight() ? 1 : 0;
-        launch.ints["epilogue"] = linear.getEpilogueCode();
+        launch.set(::lfm::IntAttr::kPrologueNorm, linear.getNormWeight() ? 1 : 0);
+        launch.set(::lfm::IntAttr::kEpilogue, linear.getEpilogueCode());
       });
+  return success();
 }
 
-/// The plan op an IR op launches: its name, but for `fused_linear`, which is
-/// the plan's `linear` with a prologue/epilogue.
-static std::string planOpName(Operation *op) {
+/// The schema op an IR op launches: the op of its name, but for
+/// `fused_linear`, which is the plan's `linear` with a prologue/epilogue.
+static FailureOr<::lfm::OpKind> planOp(Operation *op) {
   if (isa<FusedLinearOp>(op))
-    return "linear";
-  return op->getName().stripDialect().str();
+    return ::lfm::OpKind::kLinear;
+  if (std::optional<::lfm::OpKind> kind =
+          ::lfm::findOp(op->getName().stripDialect()))
+    return *kind;
+  op->emitOpError("has no op in the plan's op schema (lfm/OpSchema.h)");
+  return failure();
 }
 
 LogicalResult PlanBuilder::addLaunch(Operation *op) {
@@ -233,12 +247,14 @@ LogicalResult PlanBuilder::addLaunch(Operation *op) {
       launchIndex.getInt() != static_cast<int64_t>(plan.launches.size()))
     return op->emitOpError("is not launch #")
            << plan.launches.size() << ": run lfm-form-kernels";
-  ::lfm::Launch launch;
-  launch.op = planOpName(op);
-  launch.layer = layerOf(op);
-  if (failed(appendOperands(op, launch)))
+  FailureOr<::lfm::OpKind> kind = planOp(op);
+  if (failed(kind))
     return failure();
-  addAttributes(op, launch);
+  ::lfm::Launch launch;
+  launch.op = ::lfm::opName(*kind);
+  launch.layer = layerOf(op);
+  if (failed(appendOperands(op, launch)) || failed(addAttributes(op, launch)))
+    return failure();
   // Rows follow the data: gather_rows starts the logit-row space and every
   // op downstream of it stays there.
   ::lfm::RowSpace rows = isa<GatherRowsOp>(op) ? ::lfm::RowSpace::kLogitRows

@@ -1,7 +1,7 @@
 //===- LfmFusedOps.td - lfm fused ops ----------------------*- tablegen -*-===//
 //
 // The fused forms that passes/ produce. Each is one kernel launch in the plan
-// (runtime/include/lfm/Plan.h documents the launch each one lowers to) and
+// (runtime/src/schema/OpSchema.cpp documents the launch each one lowers to) and
 // computes exactly what its unfused chain computes, so the fused and unfused
 // pipelines give the same logits.
 //

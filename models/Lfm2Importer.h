@@ -8,6 +8,7 @@
 #ifndef LFM_MODELS_LFM2IMPORTER_H
 #define LFM_MODELS_LFM2IMPORTER_H
 
+#include "ir/LfmNames.h"
 #include "lfm/ModelConfig.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -15,12 +16,9 @@
 
 namespace mlir::lfm {
 
-/// The name of the function the importer builds.
-constexpr llvm::StringLiteral kForwardFunctionName = "lfm2_forward";
-
-/// Builds `func.func @lfm2_forward` with storage element type `dtype` (f32,
-/// bf16 or f16) for weights, activations and state; norm weights stay f32 and
-/// the logits are f32. The module verifies, or an error is emitted at an
+/// Builds `func.func @lfm2_forward` (kForwardFunctionName) with storage
+/// element type `dtype` (f32, bf16 or f16) for weights, activations and
+/// state; norm weights stay f32 and the logits are f32. The module verifies, or an error is emitted at an
 /// unknown location and null is returned.
 OwningOpRef<ModuleOp> importLfm2(MLIRContext &context,
                                  const ::lfm::ModelConfig &config, Type dtype);

@@ -87,7 +87,8 @@ struct FuseGatedShortConvPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseGatedShortConvPattern>(&getContext());
-    (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns));
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

@@ -137,7 +137,8 @@ struct FuseQkNormRopeCachePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseQkNormRopeCachePattern>(&getContext());
-    (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns));
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

@@ -53,7 +53,8 @@ struct FuseResidualEpiloguePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseResidualEpiloguePattern>(&getContext());
-    (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns));
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

@@ -3,6 +3,8 @@
 #ifndef LFM_PASSES_PASSES_H
 #define LFM_PASSES_PASSES_H
 
+#include "ir/LfmNames.h"
+
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -21,12 +23,6 @@ std::unique_ptr<Pass> createFuseAddRmsNormPass();
 std::unique_ptr<Pass> createFuseNormProloguePass();
 std::unique_ptr<Pass> createFormKernelsPass();
 std::unique_ptr<Pass> createPlanBuffersPass();
-
-/// Attribute names the kernel-formation and buffer-planning passes set.
-constexpr llvm::StringLiteral kLaunchAttr = "lfm.launch";
-constexpr llvm::StringLiteral kRegionsAttr = "lfm.regions";
-constexpr llvm::StringLiteral kArenaRegionsAttr = "lfm.arena_regions";
-constexpr llvm::StringLiteral kArenaRowBytesAttr = "lfm.arena_row_bytes";
 
 /// Registers every lfm pass and the named pipelines with the global registry
 /// (for lfm-opt and lfm-compile's pass options).

@@ -214,10 +214,15 @@ def PlanBuffers : Lfm_FuncPass<"lfm-plan-buffers", "PlanBuffers"> {
     Requires `lfm-form-kernels`.
 
     ```mlir
-    %a = lfm.embedding %t, %e {lfm.launch = 0 : i64, lfm.regions = [0]} ...
-    %b = lfm.rms_norm %a, %w {lfm.launch = 1 : i64, lfm.regions = [1], ...} ...
-    %c = lfm.add %a, %b {lfm.launch = 2 : i64, lfm.regions = [0]} ...   // reuses %a's
+    %x = lfm.embedding %t, %e {lfm.launch = 0 : i64, lfm.regions = [0]} ...
+    %n = lfm.rms_norm %x, %w {lfm.launch = 1 : i64, lfm.regions = [1], ...} ...
+    %s = lfm.silu %n {lfm.launch = 2 : i64, lfm.regions = [2]} ...  // reads region 1
+    %y = lfm.add %x, %s {lfm.launch = 3 : i64, lfm.regions = [1]} ...  // %n is dead
     ```
+
+    A kernel's result never takes the region of one of its operands, even
+    one that dies there (the silu's result gets a new region 2, not %n's),
+    so no kernel writes memory it reads and devices need no scratch copies. `tests/lit/passes/plan-buffers.mlir` checks this.
   }];
 }
 

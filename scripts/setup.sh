@@ -10,7 +10,7 @@ packages=(
   libabsl-dev libgtest-dev nlohmann-json3-dev
   flatbuffers-compiler libflatbuffers-dev libboost-context-dev
   zlib1g-dev libzstd-dev libtinfo-dev
-  libpcre2-dev
+  libpcre2-dev libcpp-httplib-dev
 )
 
 missing=()

@@ -1,4 +1,4 @@
-//===- EmitterRegistry.cpp - Op name to emitter; the kernel table ---------===//
+//===- EmitterRegistry.cpp - Op kind to emitter; the kernel table ---------===//
 //
 // The table of op families and emitKernels, which runs them over a plan and
 // deduplicates the results: every layer of a model has the same shapes, so
@@ -14,32 +14,46 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <iterator>
+#include <optional>
+
 namespace mlir::lfm::cuda {
 namespace {
 
+using ::lfm::OpKind;
+
 struct Family {
-  llvm::StringLiteral op;
+  OpKind op;
   EmitterFn emit;
 };
 
-// One line per op family (Plan.h's op names).
+// One emitter per op of the schema (lfm/OpSchema.h), in OpKind order.
 constexpr Family kFamilies[] = {
-    {"embedding", emitEmbedding},
-    {"rms_norm", emitRmsNorm},
-    {"add_rms_norm", emitAddRmsNorm},
-    {"add", emitElementwise},
-    {"mul", emitElementwise},
-    {"silu", emitElementwise},
-    {"slice", emitSlice},
-    {"gather_rows", emitGatherRows},
-    {"rope", emitRope},
-    {"kv_cache_write", emitKvCacheWrite},
-    {"linear", emitLinear},
-    {"short_conv", emitShortConv},
-    {"gated_short_conv", emitGatedShortConv},
-    {"qk_norm_rope_cache", emitQkNormRopeCache},
-    {"attention", emitAttention},
+    {OpKind::kEmbedding, emitEmbedding},
+    {OpKind::kRmsNorm, emitRmsNorm},
+    {OpKind::kAddRmsNorm, emitAddRmsNorm},
+    {OpKind::kAdd, emitElementwise},
+    {OpKind::kMul, emitElementwise},
+    {OpKind::kSilu, emitElementwise},
+    {OpKind::kSlice, emitSlice},
+    {OpKind::kGatherRows, emitGatherRows},
+    {OpKind::kLinear, emitLinear},
+    {OpKind::kShortConv, emitShortConv},
+    {OpKind::kGatedShortConv, emitGatedShortConv},
+    {OpKind::kRope, emitRope},
+    {OpKind::kKvCacheWrite, emitKvCacheWrite},
+    {OpKind::kAttention, emitAttention},
+    {OpKind::kQkNormRopeCache, emitQkNormRopeCache},
 };
+static_assert(std::size(kFamilies) == ::lfm::kNumOpKinds,
+              "every op of the schema needs an emitter");
+constexpr bool inKindOrder() {
+  for (size_t i = 0; i < std::size(kFamilies); ++i)
+    if (static_cast<size_t>(kFamilies[i].op) != i)
+      return false;
+  return true;
+}
+static_assert(inKindOrder(), "kFamilies must list the ops in OpKind order");
 
 // Families with a second kernel form for steps of many rows (Launch::
 // large_rows_kernel): the tiled GEMM form of linear for long prefill chunks.
@@ -53,14 +67,15 @@ constexpr Family kFamilies[] = {
 // blocks, fills the GPU and reads K/V once per KV head rather than per
 // query head.
 struct LargeRowsFamily {
-  llvm::StringLiteral op;
+  OpKind op;
   EmitterFn emit;
   int64_t threshold;
   ::lfm::LargeRowsBasis basis;
 };
 constexpr LargeRowsFamily kLargeRowsFamilies[] = {
-    {"linear", emitLinearLargeRows, 64, ::lfm::LargeRowsBasis::kLaunchRows},
-    {"attention", emitAttentionLargeRows, 64,
+    {OpKind::kLinear, emitLinearLargeRows, 64,
+     ::lfm::LargeRowsBasis::kLaunchRows},
+    {OpKind::kAttention, emitAttentionLargeRows, 64,
      ::lfm::LargeRowsBasis::kLongestSequence},
 };
 
@@ -100,11 +115,8 @@ std::string dedupKey(const KernelSource &source) {
 
 } // namespace
 
-EmitterFn lookupEmitter(llvm::StringRef op) {
-  for (const Family &family : kFamilies)
-    if (family.op == op)
-      return family.emit;
-  return nullptr;
+EmitterFn lookupEmitter(::lfm::OpKind op) {
+  return kFamilies[static_cast<size_t>(op)].emit;
 }
 
 llvm::StringRef devicePrelude() { return kPrelude; }
@@ -148,12 +160,13 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
                         i, launch.op,
                         launch.operands.size() + launch.results.size(),
                         ::lfm::kMaxKernelBuffers));
-    EmitterFn emit = lookupEmitter(launch.op);
-    if (!emit)
+    std::optional<OpKind> op = ::lfm::findOp(launch.op);
+    if (!op)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          llvm::formatv("launch {0} ({1}): no CUDA emitter for this op", i,
+          llvm::formatv("launch {0} ({1}): not an op of the schema", i,
                         launch.op));
+    EmitterFn emit = lookupEmitter(*op);
     launch.large_rows_kernel = -1;
     launch.large_rows_threshold = 0;
     launch.large_rows_basis = ::lfm::LargeRowsBasis::kLaunchRows;
@@ -167,7 +180,7 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
   for (size_t i = 0; i < plan.launches.size(); ++i) {
     ::lfm::Launch &launch = plan.launches[i];
     for (const LargeRowsFamily &family : kLargeRowsFamilies) {
-      if (family.op != launch.op)
+      if (::lfm::findOp(launch.op) != family.op)
         continue;
       llvm::Expected<int32_t> index =
           addKernel(plan, launch, i, family.emit, "_large_rows");

@@ -239,27 +239,27 @@ llvm::Error expectArity(const EmitContext &ctx, size_t operands,
                                       ctx.launch.results.size()));
 }
 
-llvm::Expected<int64_t> intAttr(const EmitContext &ctx, llvm::StringRef name) {
-  auto it = ctx.launch.ints.find(name.str());
-  if (it == ctx.launch.ints.end())
-    return emitError(ctx, "missing integer attribute '" + name + "'");
-  return it->second;
+llvm::Expected<int64_t> intAttr(const EmitContext &ctx, ::lfm::IntAttr attr) {
+  if (!ctx.launch.has(attr))
+    return emitError(ctx, "missing integer attribute '" +
+                              llvm::StringRef(::lfm::attrName(attr)) + "'");
+  return ctx.launch.attr(attr);
 }
 
-llvm::Expected<double> floatAttr(const EmitContext &ctx, llvm::StringRef name) {
-  auto it = ctx.launch.floats.find(name.str());
-  if (it == ctx.launch.floats.end())
-    return emitError(ctx, "missing float attribute '" + name + "'");
-  return it->second;
+llvm::Expected<double> floatAttr(const EmitContext &ctx, ::lfm::FloatAttr attr) {
+  if (!ctx.launch.has(attr))
+    return emitError(ctx, "missing float attribute '" +
+                              llvm::StringRef(::lfm::attrName(attr)) + "'");
+  return ctx.launch.attr(attr);
 }
 
 llvm::Expected<HeadShape> headShape(const EmitContext &ctx) {
   HeadShape shape;
-  for (auto [name, field] :
-       {std::pair<llvm::StringRef, int64_t *>{"heads", &shape.heads},
-        {"kv_heads", &shape.kvHeads},
-        {"head_dim", &shape.headDim}}) {
-    llvm::Expected<int64_t> value = intAttr(ctx, name);
+  for (auto [attr, field] :
+       {std::pair<::lfm::IntAttr, int64_t *>{::lfm::IntAttr::kHeads, &shape.heads},
+        {::lfm::IntAttr::kKvHeads, &shape.kvHeads},
+        {::lfm::IntAttr::kHeadDim, &shape.headDim}}) {
+    llvm::Expected<int64_t> value = intAttr(ctx, attr);
     if (!value)
       return value.takeError();
     *field = *value;

@@ -133,8 +133,8 @@ llvm::Error emitError(const EmitContext &ctx, const llvm::Twine &message);
 llvm::Error expectArity(const EmitContext &ctx, size_t operands,
                         size_t results);
 
-/// The integer or float attribute `name`, or an error naming the launch.
-llvm::Expected<int64_t> intAttr(const EmitContext &ctx, llvm::StringRef name);
+/// The launch's integer or float attribute, or an error naming the launch.
+llvm::Expected<int64_t> intAttr(const EmitContext &ctx, ::lfm::IntAttr attr);
 
 /// The attention geometry attributes (heads, kv_heads, head_dim), each
 /// positive, kv_heads dividing heads.
@@ -142,7 +142,7 @@ struct HeadShape {
   int64_t heads = 0, kvHeads = 0, headDim = 0;
 };
 llvm::Expected<HeadShape> headShape(const EmitContext &ctx);
-llvm::Expected<double> floatAttr(const EmitContext &ctx, llvm::StringRef name);
+llvm::Expected<double> floatAttr(const EmitContext &ctx, ::lfm::FloatAttr attr);
 
 } // namespace mlir::lfm::cuda
 

@@ -44,8 +44,9 @@ struct EmitContext {
 
 using EmitterFn = llvm::Expected<KernelSource> (*)(const EmitContext &);
 
-/// The emitter registered for an op name (Plan.h's op names), or null.
-EmitterFn lookupEmitter(llvm::StringRef op);
+/// The emitter of a schema op (every op has one: EmitterRegistry.cpp
+/// static_asserts it).
+EmitterFn lookupEmitter(::lfm::OpKind op);
 
 /// The device prelude every kernel source starts with (include-guarded, so
 /// several kernels can share one translation unit).

@@ -40,7 +40,8 @@ for phase in ('decode', 'prefill'):
     assert abs(sum(k['percent_of_step'] for k in ks) - 100 * p['launch_us'] / p['step_us']) < 0.01, p
     lin = ks[names.index('linear')]
     assert lin['weight_bytes_per_step'] > 0 and lin['weight_gbps'] > 0, lin
-    assert lin['peak_percent'] is None, lin  # no GPU peak on the cpu device
+    # On the cpu device the peak is the measured read bandwidth of its threads.
+    assert lin['peak_percent'] is not None and 0 < lin['peak_percent'] < 1000, lin
 print('ok: lfm-bench --profile on the cpu device')
 PY
 "$build/tools/lfm-bench" "$tmp/m.lfma" --random-weights 5 --dump-weights "$tmp/w.safetensors"

@@ -9,6 +9,7 @@
 //   lfm-bench model.lfma --device cuda --random-weights 0 [--json] [--profile]
 //   lfm-bench model.lfma --random-weights 0 --dump-weights out.safetensors
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
@@ -16,6 +17,7 @@
 #include "DumpWeights.h"
 #include "Profile.h"
 #include "ProfileReport.h"
+#include "ReadBandwidth.h"
 #include "Traffic.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +38,7 @@ struct Options {
   BenchOptions bench;
   int threads = 0;
   bool json = false, help = false;
+  bool thread_scaling = true;  // cpu: also time 1 thread
 };
 
 ArgParser parser() {
@@ -57,6 +60,9 @@ ArgParser parser() {
             "Then time every launch of 8 decode steps (batch 1) and one prefill step "
             "(--prompt-len tokens, at most a step's worth) and report per kernel (cpu: per op) "
             "launches, us and % of the step, and GB/s of the weights read (JSON: \"profile\").");
+  p.addFlag("no-thread-scaling",
+            "cpu: skip the second run on 1 thread (by default prefill and decode batch 1 are "
+            "timed again on 1 thread and the speedup of --threads over it is printed).");
   p.addFlag("json", "Print the results as JSON.");
   return p;
 }
@@ -105,6 +111,7 @@ absl::StatusOr<Options> parse(int argc, char **argv) {
   }
   if (auto v = p.value("dump-weights")) o.dump_weights = *v;
   o.json = p.has("json");
+  o.thread_scaling = !p.has("no-thread-scaling");
   o.bench.profile = p.has("profile");
   return o;
 }
@@ -150,6 +157,16 @@ int run(int argc, char **argv) {
     }
   }
 
+  // On the cpu the roofline is the read bandwidth of the device's threads,
+  // measured here (ReadBandwidth.h), and of one thread for the scaling.
+  const int threads = o.threads > 0 ? o.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  double read_1thread = 0;
+  if (device_name == "cpu") {
+    peak = measureReadBandwidth(threads);
+    read_1thread = threads == 1 ? peak : measureReadBandwidth(1);
+  }
+
   const Plan plan = model->plan;
   int64_t max_batch = 1;
   for (int64_t b : o.bench.batches) max_batch = std::max(max_batch, b);
@@ -169,14 +186,26 @@ int run(int argc, char **argv) {
   out["dtype"] = dtypeName(plan.dtype);
   out["weight_bytes"] = totalWeightBytes(plan);
   out["peak_bandwidth_gbps"] = peak / 1e9;
+  if (device_name == "cpu") {
+    out["threads"] = threads;
+    out["cpu_read_gbps"] = peak / 1e9;
+    out["cpu_read_gbps_1thread"] = read_1thread / 1e9;
+  }
   if (!o.json) {
     std::cout << absl::StrFormat("%s on %s%s, %s weights %.1f MB\n", o.artifact, device_name,
                                  gpu_name.empty() ? "" : " (" + gpu_name + ")", dtypeName(plan.dtype),
                                  totalWeightBytes(plan) / 1e6);
+    if (device_name == "cpu") {
+      std::cout << absl::StrFormat(
+          "cpu read bandwidth (STREAM-like sum of 1 GiB): %.1f GB/s on %d thread(s), %.1f GB/s on 1\n",
+          peak / 1e9, threads, read_1thread / 1e9);
+    }
   }
+  double prefill_tps = 0, decode1_tps = 0;
   if (o.bench.prompt_len > 0) {
     absl::StatusOr<PrefillResult> r = benchPrefill(**session, o.bench);
     if (!r.ok()) return fail(r.status());
+    prefill_tps = r->tokensPerSecond();
     out["prefill"] = {{"tokens", r->tokens}, {"seconds", r->seconds},
                       {"tokens_per_second", r->tokensPerSecond()}};
     if (!o.json) {
@@ -188,6 +217,7 @@ int run(int argc, char **argv) {
   for (int64_t batch : o.bench.batches) {
     absl::StatusOr<DecodeResult> r = benchDecode(**session, o.bench, batch);
     if (!r.ok()) return fail(r.status());
+    if (batch == 1) decode1_tps = r->tokensPerSecond();
     const double gbps = r->bytesPerSecond() / 1e9;
     const double pct = peak > 0 ? 100.0 * r->bytesPerSecond() / peak : 0;
     out["decode"].push_back({{"batch", batch},
@@ -204,7 +234,7 @@ int run(int argc, char **argv) {
     if (pct > 100) {
       // Faster than memory allows: the steps did not do the work counted.
       std::cerr << absl::StrFormat(
-          "lfm-bench: warning: decode batch %d moved %.0f GB/s, %.0f%% of the GPU's peak: the "
+          "lfm-bench: warning: decode batch %d moved %.0f GB/s, %.0f%% of the device's peak: the "
           "kernels cannot have read every byte (a broken build or driver?); do not trust it\n",
           batch, gbps, pct);
     }
@@ -223,6 +253,43 @@ int run(int argc, char **argv) {
     out["profile"] = profileJson(*profiles, peak);
     if (!o.json) {
       for (const StepProfile &p : *profiles) std::cout << profileTable(p, peak);
+    }
+  }
+  if (device_name == "cpu" && threads > 1 && o.thread_scaling) {
+    // The same prefill and decode batch 1 on one thread, on a fresh session.
+    session->reset();
+    absl::StatusOr<LoadedModel> again = loadModel({o.artifact, o.weights, o.seed});
+    if (!again.ok()) return fail(again.status());
+    absl::StatusOr<CreatedDevice> one = createDevice({DeviceKind::kCpu, 1});
+    if (!one.ok()) return fail(one.status());
+    BenchOptions bench = o.bench;
+    bench.batches = {1};
+    bench.profile = false;
+    absl::StatusOr<std::unique_ptr<Session>> single =
+        Session::create(std::move(one->device), plan, std::move(again->weights), {1, seq_len});
+    if (!single.ok()) return fail(single.status());
+    double prefill1 = 0, decode1 = 0;
+    if (bench.prompt_len > 0) {
+      absl::StatusOr<PrefillResult> r = benchPrefill(**single, bench);
+      if (!r.ok()) return fail(r.status());
+      prefill1 = r->tokensPerSecond();
+    }
+    absl::StatusOr<DecodeResult> d = benchDecode(**single, bench, 1);
+    if (!d.ok()) return fail(d.status());
+    decode1 = d->tokensPerSecond();
+    auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+    out["thread_scaling"] = {{"threads", threads},
+                             {"prefill_1thread_tokens_per_second", prefill1},
+                             {"prefill_speedup", ratio(prefill_tps, prefill1)},
+                             {"decode1_1thread_tokens_per_second", decode1},
+                             {"decode1_speedup", ratio(decode1_tps, decode1)},
+                             {"read_bandwidth_speedup", ratio(peak, read_1thread)}};
+    if (!o.json) {
+      std::cout << absl::StrFormat(
+          "thread scaling 1 -> %d: prefill %.1f -> %.1f tokens/s (%.2fx), decode batch 1 %.1f -> "
+          "%.1f tokens/s (%.2fx), read bandwidth %.2fx\n",
+          threads, prefill1, prefill_tps, ratio(prefill_tps, prefill1), decode1, decode1_tps,
+          ratio(decode1_tps, decode1), ratio(peak, read_1thread));
     }
   }
   if (o.json) std::cout << out.dump(2) << "\n";

@@ -1,5 +1,5 @@
-// lfm-run: run a compiled LFM2 artifact and print the generated token ids.
-// See runHelp() in RunOptions.cpp for the options.
+// lfm-run: run a compiled LFM2 artifact on text prompts, a chat, or token
+// ids. See runHelp() in RunOptions.cpp for the options.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -7,7 +7,9 @@
 #include "Generate.h"
 #include "Report.h"
 #include "RunOptions.h"
+#include "TextRun.h"
 #include "absl/strings/str_cat.h"
+#include "lfm/GenerationConfig.h"
 #include "lfm/Runtime.h"
 
 namespace {
@@ -40,6 +42,28 @@ int run(int argc, char **argv) {
   absl::StatusOr<LoadedModel> model =
       loadModel({opt.artifact, opt.weights, opt.random_seed});
   if (!model.ok()) return fail(model.status());
+  // The text layer before the weights go to the device: a missing or
+  // unsupported tokenizer fails fast. --prompt-ids needs none, but uses the
+  // generation defaults when there are some.
+  const bool text_mode = opt.chat || !opt.text_prompts.empty();
+  std::optional<TextModel> text;
+  if (text_mode || !opt.tokenizer.empty()) {
+    absl::StatusOr<TextModel> loaded =
+        tools::loadRunTextModel(opt.tokenizer, model->tokenizer, opt.artifact);
+    if (!loaded.ok()) return fail(loaded.status());
+    text = std::move(*loaded);
+  }
+  GenerationConfig generation;
+  if (text) {
+    generation = text->generation;
+  } else if (!model->tokenizer.generation_config_json.empty()) {
+    absl::StatusOr<GenerationConfig> parsed = parseGenerationConfig(
+        model->tokenizer.generation_config_json, opt.artifact + ": generation_config.json");
+    if (!parsed.ok()) return fail(parsed.status());
+    generation = *parsed;
+  }
+  absl::StatusOr<SamplingOptions> sampling = tools::resolveSampling(opt, generation.sampling());
+  if (!sampling.ok()) return fail(sampling.status());
   if (absl::Status s = bindModelKernels({opt.device, opt.threads}, *device, model->plan,
                                         model->kernels);
       !s.ok()) {
@@ -50,8 +74,9 @@ int run(int argc, char **argv) {
   const Plan &plan = model->plan;
   SessionOptions session_options{opt.slots, opt.max_seq_len};
   if (session_options.slots == 0) {
-    session_options.slots =
-        std::max<int64_t>(plan.default_slots, static_cast<int64_t>(opt.prompts.size()));
+    session_options.slots = std::max<int64_t>(
+        plan.default_slots,
+        static_cast<int64_t>(std::max(opt.prompts.size(), opt.text_prompts.size())));
   }
   std::string weights_origin = model->weights_origin;
   absl::StatusOr<std::unique_ptr<Session>> session = Session::create(
@@ -64,15 +89,28 @@ int run(int argc, char **argv) {
             << shape.slots << " slots x " << shape.max_seq_len << " tokens\n";
 
   tools::GenerateOptions gen;
-  gen.max_new_tokens = opt.max_new_tokens.value_or(16);
-  absl::StatusOr<SamplingOptions> sampling = tools::resolveSampling(opt, {});
-  if (!sampling.ok()) return fail(sampling.status());
+  gen.max_new_tokens = opt.max_new_tokens.value_or(
+      generation.max_new_tokens.value_or(opt.chat ? 256 : text_mode ? 128 : 16));
   gen.sampling = *sampling;
-  if (!opt.ignore_eos) gen.eos_tokens = {static_cast<int32_t>(plan.config.eos_token_id)};
+  if (!opt.ignore_eos) {
+    gen.eos_tokens = text ? text->eosIds(plan.config.eos_token_id) : generation.eos_token_ids;
+    if (!text && plan.config.eos_token_id >= 0 &&
+        std::find(gen.eos_tokens.begin(), gen.eos_tokens.end(), plan.config.eos_token_id) ==
+            gen.eos_tokens.end())
+      gen.eos_tokens.push_back(static_cast<int32_t>(plan.config.eos_token_id));
+  }
   gen.prefill_chunk = opt.prefill_chunk;
   gen.all_logits = opt.all_logits;
   gen.keep_logits = !opt.dump_logits.empty();
-  absl::StatusOr<tools::GenerateResult> result = tools::generate(**session, opt.prompts, gen);
+  if (opt.chat) {
+    absl::Status chat = tools::runChat(**session, *text, opt.system, opt.stops, gen, std::cin, std::cout);
+    return chat.ok() ? 0 : fail(chat);
+  }
+  const bool stream = text_mode && !opt.json && opt.text_prompts.size() == 1;
+  absl::StatusOr<tools::GenerateResult> result =
+      text_mode ? tools::runTextPrompts(**session, *text, opt.text_prompts, opt.stops, gen, stream,
+                                        std::cout)
+                : tools::generate(**session, opt.prompts, gen);
   if (!result.ok()) return fail(result.status());
 
   if (!opt.dump_logits.empty()) {
@@ -80,6 +118,11 @@ int run(int argc, char **argv) {
   }
   if (opt.json) {
     std::cout << tools::jsonSummary(*result, {device_name, weights_origin, load_seconds});
+  } else if (stream) {
+    std::cout << "\n";
+  } else if (text_mode) {
+    for (size_t i = 0; i < result->sequences.size(); ++i)
+      std::cout << "--- sequence " << i << " ---\n" << result->sequences[i].text.value_or("") << "\n";
   } else {
     std::cout << tools::tokenLines(*result);
   }

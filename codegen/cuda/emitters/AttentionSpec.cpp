@@ -32,7 +32,7 @@ llvm::Expected<AttentionSpec> readAttentionSpec(const EmitContext &ctx) {
   if (!shape)
     return shape.takeError();
   spec.shape = *shape;
-  llvm::Expected<double> scale = floatAttr(ctx, "scale");
+  llvm::Expected<double> scale = floatAttr(ctx, ::lfm::FloatAttr::kScale);
   if (!scale)
     return scale.takeError();
   spec.scale = *scale;

@@ -17,12 +17,8 @@ namespace mlir::lfm::cuda {
 
 llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
   const Launch &launch = ctx.launch;
-  auto intOr = [&](const char *name, int64_t fallback) {
-    auto it = launch.ints.find(name);
-    return it == launch.ints.end() ? fallback : it->second;
-  };
-  const int64_t prologueNorm = intOr("prologue_norm", 0);
-  const int64_t epilogue = intOr("epilogue", kNone);
+  const int64_t prologueNorm = launch.attr(IntAttr::kPrologueNorm, 0);
+  const int64_t epilogue = launch.attr(IntAttr::kEpilogue, kNone);
   if (prologueNorm != 0 && prologueNorm != 1)
     return emitError(ctx, "prologue_norm must be 0 or 1");
   if (epilogue < kNone || epilogue > kSwiGlu)
@@ -60,7 +56,7 @@ llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
   int next = 2;
   double eps = 0.0;
   if (prologueNorm) {
-    llvm::Expected<double> epsAttr = floatAttr(ctx, "eps");
+    llvm::Expected<double> epsAttr = floatAttr(ctx, ::lfm::FloatAttr::kEps);
     if (!epsAttr)
       return epsAttr.takeError();
     eps = *epsAttr;

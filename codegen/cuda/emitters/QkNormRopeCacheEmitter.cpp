@@ -120,10 +120,10 @@ llvm::Expected<KernelSource> emitQkNormRopeCache(const EmitContext &ctx) {
   llvm::Expected<HeadShape> shape = headShape(ctx);
   if (!shape)
     return shape.takeError();
-  llvm::Expected<double> eps = floatAttr(ctx, "eps");
+  llvm::Expected<double> eps = floatAttr(ctx, ::lfm::FloatAttr::kEps);
   if (!eps)
     return eps.takeError();
-  llvm::Expected<double> theta = floatAttr(ctx, "theta");
+  llvm::Expected<double> theta = floatAttr(ctx, ::lfm::FloatAttr::kTheta);
   if (!theta)
     return theta.takeError();
   const int64_t d = shape->headDim;

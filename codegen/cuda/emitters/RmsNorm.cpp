@@ -222,7 +222,7 @@ llvm::Expected<NormSpec> startNormSpec(const EmitContext &ctx,
                                        size_t operands, size_t results) {
   if (llvm::Error error = expectArity(ctx, operands, results))
     return std::move(error);
-  llvm::Expected<double> eps = floatAttr(ctx, "eps");
+  llvm::Expected<double> eps = floatAttr(ctx, ::lfm::FloatAttr::kEps);
   if (!eps)
     return eps.takeError();
   NormSpec spec;
@@ -239,8 +239,7 @@ llvm::Expected<KernelSource> emitRmsNorm(const EmitContext &ctx) {
     return spec.takeError();
   BufferDesc w = describeBuffer(ctx.plan, ctx.launch.operands[1]);
   BufferDesc y = describeBuffer(ctx.plan, ctx.launch.results[0]);
-  auto group = ctx.launch.ints.find("group");
-  spec->group = group == ctx.launch.ints.end() ? spec->x.width : group->second;
+  spec->group = ctx.launch.attr(::lfm::IntAttr::kGroup, spec->x.width);
   if (spec->group <= 0 || spec->x.width % spec->group != 0)
     return emitError(ctx, "group must divide the width");
   if (y.width != spec->x.width)

@@ -18,10 +18,10 @@ namespace mlir::lfm::cuda {
 llvm::Expected<KernelSource> emitRope(const EmitContext &ctx) {
   if (llvm::Error error = expectArity(ctx, 3, 1))
     return std::move(error);
-  llvm::Expected<int64_t> headDim = intAttr(ctx, "head_dim");
+  llvm::Expected<int64_t> headDim = intAttr(ctx, ::lfm::IntAttr::kHeadDim);
   if (!headDim)
     return headDim.takeError();
-  llvm::Expected<double> theta = floatAttr(ctx, "theta");
+  llvm::Expected<double> theta = floatAttr(ctx, ::lfm::FloatAttr::kTheta);
   if (!theta)
     return theta.takeError();
   BufferDesc x = describeBuffer(ctx.plan, ctx.launch.operands[0]);

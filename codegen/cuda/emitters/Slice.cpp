@@ -15,7 +15,7 @@ namespace mlir::lfm::cuda {
 llvm::Expected<KernelSource> emitSlice(const EmitContext &ctx) {
   if (llvm::Error error = expectArity(ctx, 1, 1))
     return std::move(error);
-  llvm::Expected<int64_t> offset = intAttr(ctx, "offset");
+  llvm::Expected<int64_t> offset = intAttr(ctx, ::lfm::IntAttr::kOffset);
   if (!offset)
     return offset.takeError();
   BufferDesc x = describeBuffer(ctx.plan, ctx.launch.operands[0]);

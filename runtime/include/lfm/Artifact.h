@@ -50,7 +50,15 @@
 
 namespace lfm {
 
-inline constexpr uint32_t kArtifactFormatVersion = 1;
+// Format versions. 1: launches name their op by a string (Launch.op).
+// 2: launches carry the op schema's OpKind (Launch.kind, lfm/OpSchema.h;
+// values append-only) and no string, so readers of version 1 refuse the file
+// by its version instead of misreading it. Readers read both; writers write
+// kArtifactFormatVersion. Attribute names stay strings, checked against the
+// schema by verifyPlan. Adding an op appends an OpKind value and needs no new
+// version: an older reader rejects the unknown value by name.
+inline constexpr uint32_t kArtifactFormatVersion = 2;
+inline constexpr uint32_t kOldestArtifactFormatVersion = 1;
 inline constexpr uint32_t kArtifactHeaderSize = 64;
 inline constexpr uint32_t kArtifactAlignment = 64;
 

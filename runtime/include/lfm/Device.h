@@ -23,6 +23,7 @@
 #include "lfm/Artifact.h"
 #include "lfm/HostWeights.h"
 #include "lfm/Plan.h"
+#include "lfm/StateShape.h"
 
 namespace lfm {
 
@@ -33,13 +34,6 @@ struct StepInputs {
   std::span<const int32_t> slots;        // [N]
   std::span<const int32_t> start_pos;    // [N]
   std::span<const int32_t> logit_rows;   // [R], each in [0, T)
-};
-
-// The capacity of a state pool: `slots` sequences of up to `max_seq_len`
-// tokens each.
-struct StateShape {
-  int64_t slots = 0;
-  int64_t max_seq_len = 0;
 };
 
 // The conv states and KV caches of one pool, in the memory of the device

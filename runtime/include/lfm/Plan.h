@@ -28,52 +28,11 @@
 //     of the causal conv, oldest first; rows coalesce over hidden on the GPU).
 //   KV cache of attention layer a: K and V each [max_seq_len][kv_heads][head_dim].
 //
-// ## Ops (operands in order; `ints` / `floats` are attributes)
-//   embedding      [tokens, table W(V,H)] -> [y(T,H)]
-//   rms_norm       [x, w(group)] -> [y]; floats eps; ints group (optional,
-//                  default = width): each run of `group` columns is normalized
-//                  alone with the same weight (per-head q/k norms use head_dim).
-//                  y = x / sqrt(mean(x^2) + eps) * w
-//   add_rms_norm   [x, residual, w] -> [normed, sum]; floats eps;
-//                  sum = x + residual, normed = rms_norm(sum)
-//   add, mul       [a, b] -> [y]   elementwise
-//   silu           [x] -> [y]      x * sigmoid(x)
-//   slice          [x] -> [y]; ints offset: y[:, j] = x[:, offset + j]
-//   gather_rows    [x(T rows), logit_rows] -> [y(R rows)]
-//   linear         [x(rows,K), W(N,K), (norm_w), (residual)] -> [y(rows,N')]
-//                  y = x . W^T. ints prologue_norm (0/1: normalize x first with
-//                  operand norm_w and floats eps); ints epilogue: 0 none,
-//                  1 residual add (operand residual, shape of y), 2 SwiGLU
-//                  (W holds W1 then W3, N = 2F: y = silu(x W1^T) * (x W3^T),
-//                  N' = F). y may be the logits buffer (always f32).
-//   short_conv     [x(T,H), w(H,L), conv_state, row_offsets, slots, start_pos]
-//                  -> [y(T,H)]; causal depthwise conv over each sequence:
-//                  y[p,c] = sum_k w[c,k] * u[p-(L-1)+k, c], u = x with history
-//                  from the slot's state; history before position 0 is zero
-//                  (the state of a sequence at start_pos 0 is never read).
-//                  Writes the last L-1 inputs of each sequence back to its
-//                  slot's state.
-//   gated_short_conv [bcx(T,3H), w(H,L), conv_state, row_offsets, slots, start_pos]
-//                  -> [y(T,H)]; B, C, X = columns [0,H), [H,2H), [2H,3H):
-//                  y = C * short_conv(B * X).
-//   rope           [x(T, n*head_dim), row_offsets, start_pos] -> [y];
-//                  ints head_dim; floats theta. NeoX / rotate-half over the
-//                  whole head: for j < d/2, f = theta^(-2j/d), a = pos * f:
-//                  y[j] = x[j] cos a - x[j+d/2] sin a,
-//                  y[j+d/2] = x[j+d/2] cos a + x[j] sin a.
-//   kv_cache_write [k(T,kvh*d), v(T,kvh*d), key_cache, value_cache,
-//                  row_offsets, slots, start_pos] -> [] (writes row pos of the
-//                  slot's caches)
-//   attention      [q(T, h*d), key_cache, value_cache, row_offsets, slots,
-//                  start_pos] -> [y(T, h*d)]; ints heads, kv_heads, head_dim;
-//                  floats scale. Causal GQA: a token at position p attends to
-//                  cache rows 0..p of its slot; head j uses kv head
-//                  j / (heads / kv_heads).
-//   qk_norm_rope_cache [qkv(T,(h+2kvh)*d), q_norm_w(d), k_norm_w(d), key_cache,
-//                  value_cache, row_offsets, slots, start_pos] -> [q(T,h*d)];
-//                  ints heads, kv_heads, head_dim; floats eps, theta.
-//                  Per-head rms_norm of q and k, rope of q and k, writes k and
-//                  v to the caches, returns q.
+// ## Ops
+//   Each launch runs one op of the op schema (lfm/OpSchema.h): its operands
+//   and results in the order and roles the schema lists, its attributes by
+//   the schema's names (ints / floats), typed through Launch::attr. What each
+//   op computes is documented beside its entry in runtime/src/schema/OpSchema.cpp.
 //
 // Every device computes in float32 whatever the storage dtype and rounds to
 // the activation dtype on store.
@@ -86,6 +45,7 @@
 #include <vector>
 
 #include "lfm/ModelConfig.h"
+#include "lfm/OpSchema.h"
 
 namespace lfm {
 
@@ -184,7 +144,8 @@ enum class LargeRowsBasis : uint8_t {
 };
 
 struct Launch {
-  std::string op;  // one of the ops documented above
+  std::string op;  // the schema name of its op (opName(OpKind)); findOp gives the kind
+  // Attributes by their schema names; read and write them through attr/set.
   std::map<std::string, int64_t> ints;
   std::map<std::string, double> floats;
   std::vector<BufferRef> operands;
@@ -199,6 +160,21 @@ struct Launch {
   int32_t large_rows_kernel = -1;
   int64_t large_rows_threshold = 0;
   LargeRowsBasis large_rows_basis = LargeRowsBasis::kLaunchRows;
+
+  // Typed attribute access: the value, or `fallback` when the launch has
+  // none (verifyPlan has proven the required ones present).
+  int64_t attr(IntAttr a, int64_t fallback = 0) const {
+    auto it = ints.find(std::string(attrName(a)));
+    return it == ints.end() ? fallback : it->second;
+  }
+  double attr(FloatAttr a, double fallback = 0.0) const {
+    auto it = floats.find(std::string(attrName(a)));
+    return it == floats.end() ? fallback : it->second;
+  }
+  bool has(IntAttr a) const { return ints.count(std::string(attrName(a))) != 0; }
+  bool has(FloatAttr a) const { return floats.count(std::string(attrName(a))) != 0; }
+  void set(IntAttr a, int64_t value) { ints[std::string(attrName(a))] = value; }
+  void set(FloatAttr a, double value) { floats[std::string(attrName(a))] = value; }
 };
 
 struct Plan {

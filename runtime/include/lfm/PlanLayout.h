@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lfm/Device.h"
+#include "lfm/StateShape.h"
 #include "lfm/Plan.h"
 
 namespace lfm {

@@ -59,11 +59,11 @@ absl::StatusOr<ArtifactHeader> decodeArtifactHeader(std::span<const uint8_t> byt
   const uint8_t *p = bytes.data();
   ArtifactHeader h;
   h.format_version = get<uint32_t>(p + kVersionAt);
-  if (h.format_version != kArtifactFormatVersion)
+  if (h.format_version < kOldestArtifactFormatVersion || h.format_version > kArtifactFormatVersion)
     return absl::FailedPreconditionError(
         absl::StrCat("artifact '", path, "' has format version ", h.format_version,
-                     "; this runtime reads version ", kArtifactFormatVersion,
-                     " (recompile it with lfm-compile)"));
+                     "; this runtime reads version ", kArtifactFormatVersion, " (and back to ",
+                     kOldestArtifactFormatVersion, "; recompile it with lfm-compile)"));
   if (bytes.size() < kArtifactHeaderSize)
     return error("truncated: the file has ", file_size, " bytes, the header alone needs ",
                  kArtifactHeaderSize);

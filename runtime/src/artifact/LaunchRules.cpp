@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -9,53 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "lfm/OpSchema.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm {
 namespace {
-
-// What a buffer bound to an operand or result position must be.
-enum class Role : uint8_t {
-  kAct,
-  kActOrLogits,
-  kWeight,
-  kConvState,
-  kKeyCache,
-  kValueCache,
-  kTokens,
-  kRowOffsets,
-  kSlots,
-  kStartPos,
-  kLogitRows
-};
-
-const char *roleName(Role r) {
-  switch (r) {
-    case Role::kAct:
-      return "an activation";
-    case Role::kActOrLogits:
-      return "an activation or the logits";
-    case Role::kWeight:
-      return "a weight";
-    case Role::kConvState:
-      return "a conv state";
-    case Role::kKeyCache:
-      return "a key cache";
-    case Role::kValueCache:
-      return "a value cache";
-    case Role::kTokens:
-      return "the tokens input";
-    case Role::kRowOffsets:
-      return "the row_offsets input";
-    case Role::kSlots:
-      return "the slots input";
-    case Role::kStartPos:
-      return "the start_pos input";
-    case Role::kLogitRows:
-      return "the logit_rows input";
-  }
-  return "?";
-}
 
 bool roleAccepts(Role r, const BufferRef &ref) {
   auto input = [&](InputId id) {
@@ -136,14 +96,8 @@ class LaunchView {
   const KvCacheSpec &kv(const BufferRef &r) const { return plan.kv_caches[r.index]; }
   const ConvStateSpec &conv(const BufferRef &r) const { return plan.conv_states[r.index]; }
 
-  int64_t intAttr(const std::string &name, int64_t fallback = 0) const {
-    auto it = launch.ints.find(name);
-    return it == launch.ints.end() ? fallback : it->second;
-  }
-  double floatAttr(const std::string &name) const {
-    auto it = launch.floats.find(name);
-    return it == launch.floats.end() ? 0.0 : it->second;
-  }
+  int64_t attr(IntAttr a, int64_t fallback = 0) const { return launch.attr(a, fallback); }
+  double attr(FloatAttr a) const { return launch.attr(a); }
 
   absl::Status sameWidth(const BufferRef &a, const BufferRef &b) const {
     if (width(a) != width(b))
@@ -180,14 +134,14 @@ class LaunchView {
       return error(describe(plan, w), " has rank ", weight(w).shape.size(), ", expected ", rank);
     return absl::OkStatus();
   }
-  absl::Status positive(const std::string &attr) const {
-    if (intAttr(attr) <= 0) return error("ints.", attr, " must be positive, got ", intAttr(attr));
+  absl::Status positive(IntAttr a) const {
+    if (attr(a) <= 0) return error("ints.", attrName(a), " must be positive, got ", attr(a));
     return absl::OkStatus();
   }
-  absl::Status positiveFinite(const std::string &attr) const {
-    double v = floatAttr(attr);
+  absl::Status positiveFinite(FloatAttr a) const {
+    double v = attr(a);
     if (!std::isfinite(v) || v <= 0)
-      return error("floats.", attr, " must be positive and finite, got ", v);
+      return error("floats.", attrName(a), " must be positive and finite, got ", v);
     return absl::OkStatus();
   }
   // A cache that holds `kv_heads` x `head_dim` rows.
@@ -199,20 +153,20 @@ class LaunchView {
   }
   // heads / kv_heads / head_dim attributes, positive, GQA-divisible.
   absl::Status headAttrs() const {
-    LFM_RETURN_IF_ERROR(positive("heads"));
-    LFM_RETURN_IF_ERROR(positive("kv_heads"));
-    LFM_RETURN_IF_ERROR(positive("head_dim"));
-    if (intAttr("heads") % intAttr("kv_heads") != 0)
-      return error("heads (", intAttr("heads"), ") is not a multiple of kv_heads (",
-                   intAttr("kv_heads"), ")");
-    if (intAttr("heads") > (1 << 16) || intAttr("kv_heads") > (1 << 16) ||
-        intAttr("head_dim") > (1 << 16))
+    LFM_RETURN_IF_ERROR(positive(IntAttr::kHeads));
+    LFM_RETURN_IF_ERROR(positive(IntAttr::kKvHeads));
+    LFM_RETURN_IF_ERROR(positive(IntAttr::kHeadDim));
+    if (attr(IntAttr::kHeads) % attr(IntAttr::kKvHeads) != 0)
+      return error("heads (", attr(IntAttr::kHeads), ") is not a multiple of kv_heads (",
+                   attr(IntAttr::kKvHeads), ")");
+    if (attr(IntAttr::kHeads) > (1 << 16) || attr(IntAttr::kKvHeads) > (1 << 16) ||
+        attr(IntAttr::kHeadDim) > (1 << 16))
       return error("heads, kv_heads or head_dim is absurdly large");
     return absl::OkStatus();
   }
   absl::Status evenHeadDim() const {
-    if (intAttr("head_dim") % 2 != 0)
-      return error("ints.head_dim must be even for rope, got ", intAttr("head_dim"));
+    if (attr(IntAttr::kHeadDim) % 2 != 0)
+      return error("ints.head_dim must be even for rope, got ", attr(IntAttr::kHeadDim));
     return absl::OkStatus();
   }
 
@@ -226,15 +180,6 @@ class LaunchView {
 
 using ShapeRule = absl::Status (*)(const LaunchView &);
 
-struct OpRule {
-  absl::string_view name;
-  std::vector<Role> operands = {};
-  std::vector<Role> results = {};
-  std::vector<absl::string_view> required_ints = {}, optional_ints = {};
-  std::vector<absl::string_view> required_floats = {}, optional_floats = {};
-  ShapeRule shapes = nullptr;
-};
-
 absl::Status embeddingShapes(const LaunchView &v) {
   LFM_RETURN_IF_ERROR(v.weightRank(v.in(1), 2));
   const auto &table = v.weight(v.in(1)).shape;
@@ -246,9 +191,9 @@ absl::Status embeddingShapes(const LaunchView &v) {
 }
 
 absl::Status rmsNormShapes(const LaunchView &v) {
-  LFM_RETURN_IF_ERROR(v.positiveFinite("eps"));
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kEps));
   int64_t width = v.width(v.in(0));
-  int64_t group = v.intAttr("group", width);
+  int64_t group = v.attr(IntAttr::kGroup, width);
   if (group <= 0 || width % group != 0)
     return v.error("ints.group (", group, ") must be positive and divide the width ", width);
   LFM_RETURN_IF_ERROR(v.weightShape(v.in(1), {group}, "one weight per column of a group"));
@@ -257,7 +202,7 @@ absl::Status rmsNormShapes(const LaunchView &v) {
 }
 
 absl::Status addRmsNormShapes(const LaunchView &v) {
-  LFM_RETURN_IF_ERROR(v.positiveFinite("eps"));
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kEps));
   for (const BufferRef &r : {v.in(1), v.out(0), v.out(1)}) {
     LFM_RETURN_IF_ERROR(v.sameWidth(v.in(0), r));
     LFM_RETURN_IF_ERROR(v.sameRows(v.in(0), r));
@@ -277,7 +222,7 @@ absl::Status elementwiseShapes(const LaunchView &v) {
 
 absl::Status sliceShapes(const LaunchView &v) {
   // Compared so that no offset can overflow.
-  int64_t offset = v.intAttr("offset"), in = v.width(v.in(0)), out = v.width(v.out(0));
+  int64_t offset = v.attr(IntAttr::kOffset), in = v.width(v.in(0)), out = v.width(v.out(0));
   if (offset < 0 || offset > in)
     return v.error("ints.offset ", offset, " is outside the ", in, " columns of ",
                    describe(v.plan, v.in(0)));
@@ -295,14 +240,14 @@ absl::Status gatherRowsShapes(const LaunchView &v) {
 }
 
 absl::Status linearShapes(const LaunchView &v) {
-  int64_t prologue = v.intAttr("prologue_norm"), epilogue = v.intAttr("epilogue");
+  int64_t prologue = v.attr(IntAttr::kPrologueNorm), epilogue = v.attr(IntAttr::kEpilogue);
   LFM_RETURN_IF_ERROR(v.weightRank(v.in(1), 2));
   int64_t n = v.weight(v.in(1)).shape[0], k = v.weight(v.in(1)).shape[1];
   LFM_RETURN_IF_ERROR(v.hasWidth(v.in(0), k, "the weight's columns"));
   size_t next = 2;
   if (prologue == 1) {
     LFM_RETURN_IF_ERROR(v.weightShape(v.in(next++), {k}, "the prologue norm weight"));
-    LFM_RETURN_IF_ERROR(v.positiveFinite("eps"));
+    LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kEps));
   }
   if (epilogue == 2 && n % 2 != 0)
     return v.error("a SwiGLU epilogue needs an even number of weight rows (W1|W3), got ", n);
@@ -334,12 +279,12 @@ absl::Status shortConvShapes(const LaunchView &v) { return convShapes(v, 1); }
 absl::Status gatedShortConvShapes(const LaunchView &v) { return convShapes(v, 3); }
 
 absl::Status ropeShapes(const LaunchView &v) {
-  LFM_RETURN_IF_ERROR(v.positive("head_dim"));
+  LFM_RETURN_IF_ERROR(v.positive(IntAttr::kHeadDim));
   LFM_RETURN_IF_ERROR(v.evenHeadDim());
-  LFM_RETURN_IF_ERROR(v.positiveFinite("theta"));
-  if (v.width(v.in(0)) % v.intAttr("head_dim") != 0)
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kTheta));
+  if (v.width(v.in(0)) % v.attr(IntAttr::kHeadDim) != 0)
     return v.error("width ", v.width(v.in(0)), " is not a multiple of head_dim ",
-                   v.intAttr("head_dim"));
+                   v.attr(IntAttr::kHeadDim));
   LFM_RETURN_IF_ERROR(v.tokenRows(v.in(0)));
   LFM_RETURN_IF_ERROR(v.tokenRows(v.out(0)));
   return v.sameWidth(v.in(0), v.out(0));
@@ -356,8 +301,8 @@ absl::Status kvCacheWriteShapes(const LaunchView &v) {
 
 absl::Status attentionShapes(const LaunchView &v) {
   LFM_RETURN_IF_ERROR(v.headAttrs());
-  LFM_RETURN_IF_ERROR(v.positiveFinite("scale"));
-  int64_t heads = v.intAttr("heads"), kv_heads = v.intAttr("kv_heads"), d = v.intAttr("head_dim");
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kScale));
+  int64_t heads = v.attr(IntAttr::kHeads), kv_heads = v.attr(IntAttr::kKvHeads), d = v.attr(IntAttr::kHeadDim);
   LFM_RETURN_IF_ERROR(v.cacheShape(v.in(1), kv_heads, d));
   LFM_RETURN_IF_ERROR(v.cacheShape(v.in(2), kv_heads, d));
   LFM_RETURN_IF_ERROR(v.tokenRows(v.in(0)));
@@ -369,9 +314,9 @@ absl::Status attentionShapes(const LaunchView &v) {
 absl::Status qkNormRopeCacheShapes(const LaunchView &v) {
   LFM_RETURN_IF_ERROR(v.headAttrs());
   LFM_RETURN_IF_ERROR(v.evenHeadDim());
-  LFM_RETURN_IF_ERROR(v.positiveFinite("eps"));
-  LFM_RETURN_IF_ERROR(v.positiveFinite("theta"));
-  int64_t heads = v.intAttr("heads"), kv_heads = v.intAttr("kv_heads"), d = v.intAttr("head_dim");
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kEps));
+  LFM_RETURN_IF_ERROR(v.positiveFinite(FloatAttr::kTheta));
+  int64_t heads = v.attr(IntAttr::kHeads), kv_heads = v.attr(IntAttr::kKvHeads), d = v.attr(IntAttr::kHeadDim);
   LFM_RETURN_IF_ERROR(v.weightShape(v.in(1), {d}, "the q norm weight"));
   LFM_RETURN_IF_ERROR(v.weightShape(v.in(2), {d}, "the k norm weight"));
   LFM_RETURN_IF_ERROR(v.cacheShape(v.in(3), kv_heads, d));
@@ -383,116 +328,67 @@ absl::Status qkNormRopeCacheShapes(const LaunchView &v) {
   return v.hasWidth(v.out(0), heads * d, "heads * head_dim");
 }
 
-using R = Role;
-// Fixed operand lists per op (linear's depend on its attributes: see
-// linearOperands). Attributes not listed are rejected, so that a misspelled
-// optional attribute is an error rather than silently ignored.
-const std::vector<OpRule> &opRules() {
-  static const std::vector<Role> conv_operands = {R::kAct,        R::kWeight, R::kConvState,
-                                                  R::kRowOffsets, R::kSlots,  R::kStartPos};
-  static const std::vector<OpRule> rules = {
-      {.name = "embedding",
-       .operands = {R::kTokens, R::kWeight},
-       .results = {R::kAct},
-       .shapes = embeddingShapes},
-      {.name = "rms_norm",
-       .operands = {R::kAct, R::kWeight},
-       .results = {R::kAct},
-       .optional_ints = {"group"},
-       .required_floats = {"eps"},
-       .shapes = rmsNormShapes},
-      {.name = "add_rms_norm",
-       .operands = {R::kAct, R::kAct, R::kWeight},
-       .results = {R::kAct, R::kAct},
-       .required_floats = {"eps"},
-       .shapes = addRmsNormShapes},
-      {.name = "add",
-       .operands = {R::kAct, R::kAct},
-       .results = {R::kAct},
-       .shapes = elementwiseShapes},
-      {.name = "mul",
-       .operands = {R::kAct, R::kAct},
-       .results = {R::kAct},
-       .shapes = elementwiseShapes},
-      {.name = "silu", .operands = {R::kAct}, .results = {R::kAct}, .shapes = elementwiseShapes},
-      {.name = "slice",
-       .operands = {R::kAct},
-       .results = {R::kAct},
-       .required_ints = {"offset"},
-       .shapes = sliceShapes},
-      {.name = "gather_rows",
-       .operands = {R::kAct, R::kLogitRows},
-       .results = {R::kAct},
-       .shapes = gatherRowsShapes},
-      {.name = "linear",
-       .results = {R::kActOrLogits},
-       .optional_ints = {"prologue_norm", "epilogue"},
-       .optional_floats = {"eps"},
-       .shapes = linearShapes},
-      {.name = "short_conv",
-       .operands = conv_operands,
-       .results = {R::kAct},
-       .shapes = shortConvShapes},
-      {.name = "gated_short_conv",
-       .operands = conv_operands,
-       .results = {R::kAct},
-       .shapes = gatedShortConvShapes},
-      {.name = "rope",
-       .operands = {R::kAct, R::kRowOffsets, R::kStartPos},
-       .results = {R::kAct},
-       .required_ints = {"head_dim"},
-       .required_floats = {"theta"},
-       .shapes = ropeShapes},
-      {.name = "kv_cache_write",
-       .operands = {R::kAct, R::kAct, R::kKeyCache, R::kValueCache, R::kRowOffsets, R::kSlots,
-                    R::kStartPos},
-       .shapes = kvCacheWriteShapes},
-      {.name = "attention",
-       .operands = {R::kAct, R::kKeyCache, R::kValueCache, R::kRowOffsets, R::kSlots, R::kStartPos},
-       .results = {R::kAct},
-       .required_ints = {"heads", "kv_heads", "head_dim"},
-       .required_floats = {"scale"},
-       .shapes = attentionShapes},
-      {.name = "qk_norm_rope_cache",
-       .operands = {R::kAct, R::kWeight, R::kWeight, R::kKeyCache, R::kValueCache, R::kRowOffsets,
-                    R::kSlots, R::kStartPos},
-       .results = {R::kAct},
-       .required_ints = {"heads", "kv_heads", "head_dim"},
-       .required_floats = {"eps", "theta"},
-       .shapes = qkNormRopeCacheShapes},
-  };
-  return rules;
-}
+// The shape rule of each op, in OpKind order: what the schema's roles and
+// attribute ranges cannot say (widths, row spaces, weight shapes).
+constexpr ShapeRule kShapeRules[] = {
+    embeddingShapes,   rmsNormShapes,        addRmsNormShapes,  elementwiseShapes,
+    elementwiseShapes, elementwiseShapes,    sliceShapes,       gatherRowsShapes,
+    linearShapes,      shortConvShapes,      gatedShortConvShapes, ropeShapes,
+    kvCacheWriteShapes, attentionShapes,     qkNormRopeCacheShapes,
+};
+static_assert(std::size(kShapeRules) == kNumOpKinds);
 
-// linear: [x, W, (norm_w if prologue_norm), (residual if epilogue == 1)].
-absl::StatusOr<std::vector<Role>> linearOperands(const LaunchView &v) {
-  int64_t prologue = v.intAttr("prologue_norm"), epilogue = v.intAttr("epilogue");
+// linear's prologue_norm and epilogue choose its operands: their values are
+// checked before the operands are.
+absl::Status checkOperandSelectors(const LaunchView &v) {
+  int64_t prologue = v.attr(IntAttr::kPrologueNorm), epilogue = v.attr(IntAttr::kEpilogue);
   if (prologue != 0 && prologue != 1)
     return v.error("ints.prologue_norm must be 0 or 1, got ", prologue);
   if (epilogue < 0 || epilogue > 2)
     return v.error("ints.epilogue must be 0, 1 or 2, got ", epilogue);
-  std::vector<Role> roles = {R::kAct, R::kWeight};
-  if (prologue == 1) roles.push_back(R::kWeight);
-  if (epilogue == 1) roles.push_back(R::kAct);
+  return absl::OkStatus();
+}
+
+// The positions bound for this launch: the schema's, less the optional ones
+// whose selecting attribute has another value.
+std::vector<Role> boundRoles(const LaunchView &v, std::span<const OperandSpec> specs) {
+  std::vector<Role> roles;
+  for (const OperandSpec &spec : specs)
+    if (!spec.present_if || v.attr(*spec.present_if) == spec.present_value)
+      roles.push_back(spec.role);
   return roles;
 }
 
-template <typename Map>
+// Attributes not listed are rejected, so that a misspelled optional
+// attribute is an error rather than silently ignored.
+template <typename Attr, typename Map>
 absl::Status checkAttrs(const LaunchView &v, const Map &attrs, absl::string_view kind,
-                        const std::vector<absl::string_view> &required,
-                        const std::vector<absl::string_view> &optional) {
-  for (absl::string_view name : required)
-    if (attrs.find(std::string(name)) == attrs.end())
-      return v.error("missing required attribute ", kind, ".", name);
+                        std::span<const AttrUse<Attr>> uses) {
+  for (const AttrUse<Attr> &use : uses)
+    if (use.required && attrs.find(std::string(attrName(use.attr))) == attrs.end())
+      return v.error("missing required attribute ", kind, ".", attrName(use.attr));
   for (const auto &[name, value] : attrs) {
-    bool known = std::find(required.begin(), required.end(), name) != required.end() ||
-                 std::find(optional.begin(), optional.end(), name) != optional.end();
+    bool known = std::any_of(uses.begin(), uses.end(),
+                             [&](const AttrUse<Attr> &use) { return attrName(use.attr) == name; });
     if (!known) {
-      std::vector<absl::string_view> all(required);
-      all.insert(all.end(), optional.begin(), optional.end());
+      std::vector<std::string> all;
+      for (const AttrUse<Attr> &use : uses) all.push_back(attrName(use.attr));
       return v.error("unknown attribute ", kind, ".", name, " (", v.launch.op, " takes ",
                      all.empty() ? std::string("none") : absl::StrJoin(all, ", "), ")");
     }
+  }
+  return absl::OkStatus();
+}
+
+// The schema's ranges, after the shape rules (whose messages say more).
+absl::Status checkIntRanges(const LaunchView &v, std::span<const AttrUse<IntAttr>> uses) {
+  for (const AttrUse<IntAttr> &use : uses) {
+    if (!v.launch.has(use.attr)) continue;
+    const IntAttrInfo &info = attrInfo(use.attr);
+    int64_t value = v.attr(use.attr);
+    if (value < info.min || value > info.max)
+      return v.error("ints.", info.name, " must be in [", info.min, ", ", info.max, "], got ",
+                     value);
   }
   return absl::OkStatus();
 }
@@ -512,25 +408,20 @@ absl::Status checkBindings(const LaunchView &v, absl::string_view what,
 
 absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows) {
   LaunchView v(plan, index, logits_rows);
-  const auto &rules = opRules();
-  auto rule = std::find_if(rules.begin(), rules.end(),
-                           [&](const OpRule &r) { return r.name == v.launch.op; });
-  if (rule == rules.end()) {
-    std::vector<absl::string_view> names;
-    for (const OpRule &r : rules) names.push_back(r.name);
+  std::optional<OpKind> kind = findOp(v.launch.op);
+  if (!kind) {
+    std::vector<std::string> names;
+    for (const OpSchema &op : opSchemas()) names.push_back(op.name);
     return v.error("unknown op '", v.launch.op, "' (known: ", absl::StrJoin(names, ", "), ")");
   }
-  LFM_RETURN_IF_ERROR(
-      checkAttrs(v, v.launch.ints, "ints", rule->required_ints, rule->optional_ints));
-  LFM_RETURN_IF_ERROR(
-      checkAttrs(v, v.launch.floats, "floats", rule->required_floats, rule->optional_floats));
-  std::vector<Role> operands = rule->operands;
-  if (rule->name == "linear") {
-    LFM_ASSIGN_OR_RETURN(operands, linearOperands(v));
-  }
-  LFM_RETURN_IF_ERROR(checkBindings(v, "operand", v.launch.operands, operands));
-  LFM_RETURN_IF_ERROR(checkBindings(v, "result", v.launch.results, rule->results));
-  return rule->shapes(v);
+  const OpSchema &op = opSchema(*kind);
+  LFM_RETURN_IF_ERROR(checkAttrs(v, v.launch.ints, "ints", op.ints));
+  LFM_RETURN_IF_ERROR(checkAttrs(v, v.launch.floats, "floats", op.floats));
+  LFM_RETURN_IF_ERROR(checkOperandSelectors(v));
+  LFM_RETURN_IF_ERROR(checkBindings(v, "operand", v.launch.operands, boundRoles(v, op.operands)));
+  LFM_RETURN_IF_ERROR(checkBindings(v, "result", v.launch.results, boundRoles(v, op.results)));
+  LFM_RETURN_IF_ERROR(kShapeRules[static_cast<size_t>(*kind)](v));
+  return checkIntRanges(v, op.ints);
 }
 
 }  // namespace lfm

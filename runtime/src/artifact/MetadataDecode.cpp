@@ -4,10 +4,12 @@
 // bounded counts, and a total decoded size bounded by the buffer's size.
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+
 #include "artifact/Limits.h"
 #include "artifact/Metadata.h"
 #include "artifact/lfma_generated.h"
@@ -181,7 +183,21 @@ absl::Status decodeRefs(Decoder &d, const flatbuffers::Vector<const fb::BufferRe
 }
 
 absl::Status decodeLaunch(Decoder &d, const fb::Launch &l, const std::string &field, Launch &out) {
+  // Version 2 files carry the op's kind, version 1 files its name.
   LFM_RETURN_IF_ERROR(d.string(l.op(), field + ".op", out.op));
+  if (std::optional<fb::OpKind> raw = l.kind()) {
+    std::optional<OpKind> kind = opKindFromValue(static_cast<uint8_t>(*raw));
+    if (!kind)
+      return d.error(field + ".kind",
+                     absl::StrCat("invalid value ", static_cast<int>(*raw),
+                                  " (this runtime knows ", kNumOpKinds, " ops)"));
+    if (!out.op.empty() && out.op != opName(*kind))
+      return d.error(field, absl::StrCat("op '", out.op, "' and kind '", opName(*kind),
+                                         "' disagree"));
+    out.op = opName(*kind);
+  } else if (out.op.empty()) {
+    return d.error(field, "names no op (neither kind nor op)");
+  }
   LFM_RETURN_IF_ERROR(d.tables(l.ints(), field + ".ints", kMaxAttrsPerLaunch,
                                [&](const fb::IntAttr &a, const std::string &f) {
                                  std::string name;

@@ -1,9 +1,12 @@
 // Artifact -> FlatBuffer. Field for field with lfma.fbs; strings go through
 // CreateString(data, size) so that no name is cut at an embedded NUL.
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+
 #include "artifact/Metadata.h"
 #include "artifact/lfma_generated.h"
 
@@ -43,21 +46,27 @@ Offset<flatbuffers::Vector<const fb::BufferRef *>> encodeRefs(FlatBufferBuilder 
   return b.CreateVectorOfStructs(out);
 }
 
-Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l) {
+// lfma.fbs's OpKind mirrors lfm::OpKind value for value.
+static_assert(static_cast<int>(fb::OpKind::MAX) + 1 == kNumOpKinds,
+              "lfma.fbs OpKind and lfm/OpSchema.h OpKind differ");
+
+// Format version 2: the op as its schema kind (checked by encodeMetadata),
+// no name string.
+Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l, OpKind kind) {
   std::vector<Offset<fb::IntAttr>> ints;
   for (const auto &[name, value] : l.ints)
     ints.push_back(fb::CreateIntAttr(b, str(b, name), value));
   std::vector<Offset<fb::FloatAttr>> floats;
   for (const auto &[name, value] : l.floats)
     floats.push_back(fb::CreateFloatAttr(b, str(b, name), value));
-  auto op = str(b, l.op);
   auto ints_v = b.CreateVector(ints);
   auto floats_v = b.CreateVector(floats);
   auto operands = encodeRefs(b, l.operands);
   auto results = encodeRefs(b, l.results);
-  return fb::CreateLaunch(b, op, ints_v, floats_v, operands, results, l.layer, l.kernel,
+  return fb::CreateLaunch(b, /*op=*/0, ints_v, floats_v, operands, results, l.layer, l.kernel,
                           l.large_rows_kernel, l.large_rows_threshold,
-                          static_cast<uint8_t>(l.large_rows_basis));
+                          static_cast<uint8_t>(l.large_rows_basis),
+                          static_cast<fb::OpKind>(kind));
 }
 
 Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {
@@ -70,7 +79,7 @@ Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {
   return fb::CreateWeightSpec(b, name, dtype(w.dtype), shape, sources_v);
 }
 
-Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p) {
+Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p, const std::vector<OpKind> &kinds) {
   auto config = encodeConfig(b, p.config);
   std::vector<Offset<fb::WeightSpec>> weights;
   for (const WeightSpec &w : p.weights) weights.push_back(encodeWeight(b, w));
@@ -85,7 +94,8 @@ Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p) {
   for (const KvCacheSpec &k : p.kv_caches)
     kv_caches.push_back(fb::CreateKvCacheSpec(b, k.layer, k.kv_heads, k.head_dim, dtype(k.dtype)));
   std::vector<Offset<fb::Launch>> launches;
-  for (const Launch &l : p.launches) launches.push_back(encodeLaunch(b, l));
+  for (size_t i = 0; i < p.launches.size(); ++i)
+    launches.push_back(encodeLaunch(b, p.launches[i], kinds[i]));
   auto weights_v = b.CreateVector(weights);
   auto activations_v = b.CreateVector(activations);
   auto conv_states_v = b.CreateVector(conv_states);
@@ -126,7 +136,7 @@ uint64_t estimateSize(const Artifact &a) {
     for (const WeightSource &s : w.sources) n += s.tensor.size() + 64 + 8 * s.shape.size();
   }
   for (const Launch &l : a.plan.launches)
-    n += l.op.size() + 128 + 64 * (l.ints.size() + l.floats.size()) +
+    n += 128 + 64 * (l.ints.size() + l.floats.size()) +
          8 * (l.operands.size() + l.results.size());
   n += a.tokenizer.tokenizer_json.size() + a.tokenizer.tokenizer_config_json.size() +
        a.tokenizer.generation_config_json.size() + 256;
@@ -142,8 +152,17 @@ absl::StatusOr<std::vector<uint8_t>> encodeMetadata(const Artifact &artifact,
     return absl::ResourceExhaustedError(absl::StrCat(
         "artifact metadata would take about ", estimate,
         " bytes, more than a FlatBuffer can hold (2 GiB); kernel binaries are too large"));
+  std::vector<OpKind> kinds;
+  for (size_t i = 0; i < artifact.plan.launches.size(); ++i) {
+    const std::string &op = artifact.plan.launches[i].op;
+    std::optional<OpKind> kind = findOp(op);
+    if (!kind)
+      return absl::InvalidArgumentError(absl::StrCat("plan.launches[", i, "]: op '", op,
+                                                     "' is not in the op schema"));
+    kinds.push_back(*kind);
+  }
   FlatBufferBuilder b(uint64_t{1} << 16);
-  auto plan = encodePlan(b, artifact.plan);
+  auto plan = encodePlan(b, artifact.plan, kinds);
   std::vector<Offset<fb::KernelInfo>> kernels;
   for (const KernelInfo &k : artifact.kernels) kernels.push_back(encodeKernel(b, k));
   auto kernels_v = b.CreateVector(kernels);

@@ -1,30 +1,44 @@
 // The CPU device: host buffers for everything (HostPlanMemory), a thread
-// pool, and a loop that binds each launch's buffers and calls its reference
-// kernel.
+// pool, and a loop that binds each launch's buffers and calls its kernel:
+// the optimized kernels (FastOps.h) on the best ISA of this CPU (Isa.h), or
+// with LFM_CPU_KERNELS=reference the scalar reference kernels that are the
+// oracle of the others. A step allocates nothing once the device has run a
+// step as large (the launches' views and the kernels' scratch are reused).
 #include "CpuDevice.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "CpuOps.h"
 #include "HostMemoryDevice.h"
+#include "Isa.h"
 #include "lfm/Artifact.h"
 #include "lfm/StatusMacros.h"
 #include "ThreadPool.h"
+#include "Workspace.h"
 
 namespace lfm::cpu {
 namespace {
 
-// A launch with its kernel and the static views of its buffers.
+bool referenceKernelsAsked() {
+  const char *v = std::getenv("LFM_CPU_KERNELS");
+  return v != nullptr && std::string_view(v) == "reference";
+}
+
+// A launch with its kernel and its views, bound in place each step.
 struct BoundLaunch {
   const CpuOp *op = nullptr;
-  std::vector<Tensor> operands;
-  std::vector<Tensor> results;
+  OpContext ctx;
+  std::vector<uint8_t *> targets;  // per result: its bound memory
 };
 
 class CpuDevice final : public HostMemoryDevice {
  public:
-  explicit CpuDevice(int threads) : HostMemoryDevice("cpu device"), pool_(threads) {}
+  explicit CpuDevice(int threads)
+      : HostMemoryDevice("cpu device"), pool_(threads), reference_(referenceKernelsAsked()),
+        isa_(activeIsa()) {}
 
   std::string name() const override { return "cpu"; }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
@@ -37,21 +51,27 @@ class CpuDevice final : public HostMemoryDevice {
   absl::Status bindLaunches() override;
 
   ThreadPool pool_;
+  const bool reference_;
+  const Isa isa_;
+  Workspace workspace_;
+  StepContext step_;
   std::vector<BoundLaunch> launches_;
 };
 
 absl::Status CpuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
+  launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
-    BoundLaunch bound;
-    bound.op = findCpuOp(launch.op);
-    if (bound.op == nullptr) {
+    const CpuOp *op = reference_ ? findCpuOp(launch.op) : findFastCpuOp(launch.op);
+    if (op == nullptr) {
       return absl::UnimplementedError(absl::StrCat("launch ", li, ": op '", launch.op,
                                                    "' is not known to the cpu device"));
     }
-    for (BufferRef ref : launch.operands) bound.operands.push_back(memory_.describe(ref));
-    for (BufferRef ref : launch.results) bound.results.push_back(memory_.describe(ref));
+    BoundLaunch bound{op, OpContext{plan, static_cast<int64_t>(li), launch, {}, {}}, {}};
+    for (BufferRef ref : launch.operands) bound.ctx.operands.push_back(memory_.describe(ref));
+    for (BufferRef ref : launch.results) bound.ctx.results.push_back(memory_.describe(ref));
+    bound.targets.resize(bound.ctx.results.size());
     launches_.push_back(std::move(bound));
   }
   return absl::OkStatus();
@@ -61,17 +81,18 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
                                 std::span<float> logits) {
   if (!memory_.loaded()) return absl::FailedPreconditionError("cpu device: no plan loaded");
   LFM_ASSIGN_OR_RETURN(const HostState *host_state, memory_.ownState(&state));
-  const Plan &plan = memory_.plan();
-  LFM_RETURN_IF_ERROR(validateStepInputs(plan, host_state->shape(), inputs));
+  LFM_RETURN_IF_ERROR(validateStepInputs(memory_.plan(), host_state->shape(), inputs));
   LFM_RETURN_IF_ERROR(memory_.checkLogitsOutput(inputs, logits));
   const int64_t tokens = static_cast<int64_t>(inputs.tokens.size());
   const int64_t rows = static_cast<int64_t>(inputs.logit_rows.size());
 
-  StepContext step;
+  StepContext &step = step_;
   step.inputs = inputs;
   step.tokens = tokens;
   step.logit_rows = rows;
   step.pool = &pool_;
+  step.isa = isa_;
+  step.workspace = &workspace_;
   step.seq_of_token.resize(tokens);
   step.pos_of_token.resize(tokens);
   for (int64_t i = 0; i < step.sequences(); ++i) {
@@ -85,21 +106,21 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
   timer_.beginStep(launches_.size());
   for (size_t li = 0; li < launches_.size(); ++li) {
     HostLaunchTimer::Scope timed(timer_, li, /*kernel=*/-1);
-    const BoundLaunch &bound = launches_[li];
-    OpContext ctx{plan, static_cast<int64_t>(li), plan.launches[li], bound.operands,
-                  bound.results};
+    BoundLaunch &bound = launches_[li];
+    OpContext &ctx = bound.ctx;
     for (Tensor &t : ctx.operands) memory_.bind(t, &inputs, tokens, rows, host_state);
-    std::vector<uint8_t *> targets;
     for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
       Tensor &t = ctx.results[ri];
       memory_.bind(t, &inputs, tokens, rows, host_state);
-      targets.push_back(t.data);
+      bound.targets[ri] = t.data;
       if (needs_scratch[li][ri]) t.data = memory_.aliasScratch(ri);
     }
     bound.op->run(ctx, step);
     for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
       const Tensor &t = ctx.results[ri];
-      if (t.data != targets[ri]) std::memcpy(targets[ri], t.data, t.rows * t.rowBytes());
+      if (t.data != bound.targets[ri]) {
+        std::memcpy(bound.targets[ri], t.data, t.rows * t.rowBytes());
+      }
     }
   }
   memory_.copyLogits(inputs, logits);

@@ -16,8 +16,11 @@ struct CpuOp {
   RunFn run;
 };
 
-// The op named `name`, or null when the CPU device does not know it.
+// The reference kernel of the op named `name`, or null when the CPU device
+// does not know it.
 const CpuOp *findCpuOp(std::string_view name);
+// Its optimized kernel (FastOps.h) where there is one, else the reference.
+const CpuOp *findFastCpuOp(std::string_view name);
 
 #define LFM_DECLARE_CPU_OP(fn) void run##fn(const OpContext &ctx, const StepContext &step)
 

@@ -11,8 +11,10 @@
 #include "absl/strings/string_view.h"
 #include "lfm/Device.h"
 #include "lfm/Plan.h"
+#include "Isa.h"
 #include "Tensor.h"
 #include "ThreadPool.h"
+#include "Workspace.h"
 
 namespace lfm::cpu {
 
@@ -25,6 +27,9 @@ struct StepContext {
   std::vector<int32_t> seq_of_token;
   std::vector<int64_t> pos_of_token;
   ThreadPool *pool = nullptr;
+  // For the optimized kernels: the ISA they run and the device's scratch.
+  Isa isa = Isa::kPortable;
+  Workspace *workspace = nullptr;
 
   int64_t sequences() const { return static_cast<int64_t>(inputs.slots.size()); }
   int64_t seqBegin(int64_t i) const { return inputs.row_offsets[i]; }

@@ -1,6 +1,7 @@
-// Dispatch by op name. The table is constant data, not mutable global state:
-// devices stay independent.
+// Dispatch by op name. The tables are constant data, not mutable global
+// state: devices stay independent.
 #include "CpuOps.h"
+#include "FastOps.h"
 
 namespace lfm::cpu {
 namespace {
@@ -23,6 +24,17 @@ constexpr CpuOp kOps[] = {
     {"qk_norm_rope_cache", runQkNormRopeCache},
 };
 
+// The optimized kernels; the other ops run their reference kernel.
+constexpr CpuOp kFastOps[] = {
+    {"linear", runFastLinear},
+    {"attention", runFastAttention},
+    {"short_conv", runFastShortConv},
+    {"gated_short_conv", runFastGatedShortConv},
+    {"embedding", runFastEmbedding},
+    {"gather_rows", runFastGatherRows},
+    {"qk_norm_rope_cache", runFastQkNormRopeCache},
+};
+
 }  // namespace
 
 const CpuOp *findCpuOp(std::string_view name) {
@@ -30,6 +42,13 @@ const CpuOp *findCpuOp(std::string_view name) {
     if (op.name == name) return &op;
   }
   return nullptr;
+}
+
+const CpuOp *findFastCpuOp(std::string_view name) {
+  for (const CpuOp &op : kFastOps) {
+    if (op.name == name) return &op;
+  }
+  return findCpuOp(name);
 }
 
 }  // namespace lfm::cpu

@@ -2,7 +2,37 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace lfm::cpu {
+namespace {
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Waits until `a` differs from `old`: spins `rounds` pauses, then sleeps.
+template <typename T>
+T awaitChange(const std::atomic<T> &a, T old, int rounds) {
+  for (int i = 0; i < rounds; ++i) {
+    T v = a.load(std::memory_order_acquire);
+    if (v != old) return v;
+    cpuRelax();
+  }
+  while (true) {
+    a.wait(old, std::memory_order_acquire);
+    T v = a.load(std::memory_order_acquire);
+    if (v != old) return v;
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -10,33 +40,27 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  work_cv_.notify_all();
+  stop_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
   for (std::thread &t : workers_) t.join();
 }
 
 void ThreadPool::runChunks() {
-  int64_t chunks = (count_ + grain_ - 1) / grain_;
+  const int64_t chunks = (count_ + grain_ - 1) / grain_;
   for (int64_t c = next_chunk_.fetch_add(1); c < chunks; c = next_chunk_.fetch_add(1)) {
-    int64_t begin = c * grain_;
+    const int64_t begin = c * grain_;
     (*body_)(begin, std::min(count_, begin + grain_));
   }
 }
 
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-    if (stop_) return;
-    seen = generation_;
-    lock.unlock();
+    seen = awaitChange(generation_, seen, kSpinRounds);
+    if (stop_.load(std::memory_order_acquire)) return;
     runChunks();
-    lock.lock();
-    if (--busy_workers_ == 0) done_cv_.notify_one();
+    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) busy_workers_.notify_one();
   }
 }
 
@@ -50,19 +74,18 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     return;
   }
   std::lock_guard<std::mutex> run_lock(run_mu_);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    body_ = &body;
-    count_ = count;
-    grain_ = grain;
-    next_chunk_.store(0);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
-  }
-  work_cv_.notify_all();
+  body_ = &body;
+  count_ = count;
+  grain_ = grain;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  busy_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
   runChunks();
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] { return busy_workers_ == 0; });
+  for (int busy = busy_workers_.load(std::memory_order_acquire); busy != 0;
+       busy = busy_workers_.load(std::memory_order_acquire)) {
+    awaitChange(busy_workers_, busy, kSpinRounds);
+  }
   body_ = nullptr;
 }
 

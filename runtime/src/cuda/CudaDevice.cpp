@@ -269,13 +269,7 @@ absl::Status CudaDevice::ensureLaunchScratch(const StateShape &shape) {
 absl::StatusOr<std::unique_ptr<DeviceState>> CudaDevice::allocateState(const StateShape &shape) {
   if (!loaded_) return absl::FailedPreconditionError("cuda device: no plan loaded");
   LFM_RETURN_IF_ERROR(ctx_->makeCurrent());
-  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  if (shape.slots < 1 || shape.slots > kMax || shape.max_seq_len < 1 ||
-      shape.max_seq_len > kMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "state pool: slots (", shape.slots, ") and max_seq_len (", shape.max_seq_len,
-        ") must be in [1, 2^31)"));
-  }
+  LFM_RETURN_IF_ERROR(shape.validate());
   LFM_RETURN_IF_ERROR(ensureLaunchScratch(shape));
   auto state = std::make_unique<CudaState>(shape, this, generation_, ctx_);
   const CudaDriverApi &a = ctx_->api();

@@ -8,11 +8,7 @@
 namespace lfm {
 
 absl::StatusOr<StatePool> StatePool::create(const StateShape &shape) {
-  if (shape.slots < 1 || shape.max_seq_len < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("state pool: slots (", shape.slots,
-                                                   ") and max_seq_len (", shape.max_seq_len,
-                                                   ") must be >= 1"));
-  }
+  if (absl::Status s = shape.validate(); !s.ok()) return s;
   return StatePool(shape);
 }
 

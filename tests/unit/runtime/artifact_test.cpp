@@ -781,6 +781,31 @@ TEST_F(HostileMetadataTest, OutOfRangeEnumsAreRejected) {
       << a.status();
 }
 
+// Format version 2 names a launch's op by its OpKind; version 1 by a string,
+// which readers still accept. Each launch must name one op, consistently.
+TEST_F(HostileMetadataTest, LaunchOpKindsAreChecked) {
+  struct Case {
+    const char *op;
+    flatbuffers::Optional<fb::OpKind> kind;
+    const char *expect;
+  } cases[] = {
+      {nullptr, static_cast<fb::OpKind>(99), "plan.launches[0].kind: invalid value 99"},
+      {"add", fb::OpKind::Mul, "op 'add' and kind 'mul' disagree"},
+      {nullptr, flatbuffers::nullopt, "names no op"},
+  };
+  for (const Case &c : cases) {
+    flatbuffers::FlatBufferBuilder b;
+    std::vector<flatbuffers::Offset<fb::Launch>> launches = {fb::CreateLaunchDirect(
+        b, c.op, nullptr, nullptr, nullptr, nullptr, -1, -1, -1, 0, 0, c.kind)};
+    auto plan = fb::CreatePlanDirect(b, tinyConfig(b), fb::DType::F32, nullptr, nullptr, nullptr,
+                                     nullptr, &launches, 64, 1, 16);
+    b.Finish(fb::CreateArtifact(b, plan), fb::ArtifactIdentifier());
+    auto a = readHostile(b);
+    ASSERT_FALSE(a.ok()) << c.expect;
+    EXPECT_NE(message(a.status()).find(c.expect), std::string::npos) << a.status();
+  }
+}
+
 TEST_F(HostileMetadataTest, MissingPlanAndGarbageAreRejected) {
   flatbuffers::FlatBufferBuilder b;
   b.Finish(fb::CreateArtifact(b), fb::ArtifactIdentifier());

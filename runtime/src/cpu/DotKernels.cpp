@@ -1,0 +1,23 @@
+#include "DotKernels.h"
+
+namespace lfm::cpu {
+
+DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
+  DotKernel k;
+  switch (isa) {
+    case Isa::kAvx512Bf16:
+      k = avx512DotKernel(dtype, /*bf16_dot=*/!f32_x);
+      break;
+    case Isa::kAvx512:
+      k = avx512DotKernel(dtype, /*bf16_dot=*/false);
+      break;
+    case Isa::kAvx2:
+      k = avx2DotKernel(dtype);
+      break;
+    case Isa::kPortable:
+      break;
+  }
+  return k.tile != nullptr ? k : portableDotKernel(dtype);
+}
+
+}  // namespace lfm::cpu

@@ -1,0 +1,47 @@
+// The dot-product tiles behind the optimized linear (FastLinear.cpp) and
+// attention: out[r][c] = sum_i x[r][i] * w[c][i] for a block of rows of x
+// and a range of weight rows, one implementation per Isa and weight dtype.
+//
+// Batch invariance: every output element is reduced the same way whatever
+// the tile it falls in (the same vector lanes over i in the same order, then
+// the same horizontal sum), so a row's result does not depend on how many
+// rows share the step. Tiles only share loads between elements.
+#ifndef LFM_RUNTIME_CPU_DOTKERNELS_H
+#define LFM_RUNTIME_CPU_DOTKERNELS_H
+
+#include <cstdint>
+
+#include "Isa.h"
+#include "lfm/Plan.h"
+
+namespace lfm::cpu {
+
+// The element type a tile reads x in: float32, or bf16 for the AVX512_BF16
+// path (x rounded to bf16, as PyTorch's and llama.cpp's bf16 matmuls do).
+enum class XFormat { kF32, kBF16 };
+
+// out[r * out_stride + (c - c0)] = dot(x row r, w row c) for r < rows and
+// c0 <= c < c1, over k elements. x rows are x_stride elements apart; w rows
+// (of the kernel's weight dtype) w_stride elements apart.
+using DotTileFn = void (*)(const void *x, int64_t x_stride, int64_t rows, const uint8_t *w,
+                           int64_t w_stride, int64_t k, int64_t c0, int64_t c1, float *out,
+                           int64_t out_stride);
+
+struct DotKernel {
+  XFormat x_format = XFormat::kF32;
+  DotTileFn tile = nullptr;
+};
+
+// The kernel for weights of `dtype` (f32, bf16 or f16) on `isa`;
+// `f32_x`: one that reads x as float32 (no bf16 rounding of x).
+DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
+
+// Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp); a tile function is
+// null where the build or the architecture lacks that Isa.
+DotKernel portableDotKernel(DType dtype);
+DotKernel avx2DotKernel(DType dtype);
+DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
+
+}  // namespace lfm::cpu
+
+#endif  // LFM_RUNTIME_CPU_DOTKERNELS_H

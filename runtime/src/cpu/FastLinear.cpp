@@ -1,0 +1,101 @@
+// The optimized linear: y = epilogue(prologue(x) . W^T) with the ISA's dot
+// tiles (DotKernels.h). Two parallel phases:
+//  1. x to the tiles' format, once: loaded as float32, rms-normalized when
+//     the plan fused a norm prologue (the reference row math), rounded to
+//     bf16 for the bf16 dot path. After this phase x is not read again, so y
+//     may share memory with x.
+//  2. Blocks of output columns, one task each: the tile of every row of x
+//     against the block's weight rows (streamed once per block: a decode step
+//     reads each weight once, split across threads by output rows of W), then
+//     the epilogue of those columns straight into y. SwiGLU pairs columns
+//     [c0, c1) of W1 with the same columns of W3, so a block finishes its own
+//     outputs. Residual elements are read and written by the same task.
+// The column split does not change any element's arithmetic, and every row
+// is reduced by the same per-element code whatever the number of rows: the
+// result of a row is independent of the rest of the step.
+#include <algorithm>
+
+#include "CpuOps.h"
+#include "DotKernels.h"
+#include "FastOps.h"
+#include "RowMath.h"
+
+namespace lfm::cpu {
+namespace {
+
+enum Epilogue : int64_t { kNone = 0, kResidual = 1, kSwiGlu = 2 };
+
+// Output columns per task: small enough that every thread gets several
+// blocks, large enough that a block's weights (up to 64 rows) stream well.
+int64_t columnBlock(int64_t columns, int threads) {
+  int64_t block = columns / (8 * static_cast<int64_t>(threads));
+  block = std::clamp<int64_t>(block, 16, 64);
+  return block;
+}
+
+
+}  // namespace
+
+void runFastLinear(const OpContext &ctx, const StepContext &step) {
+  const Tensor &x = ctx.operands[0];
+  const Tensor &w = ctx.operands[1];
+  const Tensor &y = ctx.results[0];
+  const bool prologue_norm = intAttrOr(ctx.launch, "prologue_norm", 0) != 0;
+  const int64_t epilogue = intAttrOr(ctx.launch, "epilogue", kNone);
+  const int64_t rows = x.rows;
+  const int64_t k = w.width;
+  const int64_t n = y.width;  // output columns (W1|W3 stacked: half of W's rows)
+  if (rows == 0) return;
+  ThreadPool &pool = *step.pool;
+  Workspace &ws = *step.workspace;
+  const DotKernel kernel = selectDotKernel(step.isa, w.dtype);
+
+  float *xf = ws.floats(kLinearX, rows * k);
+  uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;
+  float *norm_w = nullptr;
+  if (prologue_norm) {
+    const Tensor &nw = ctx.operands[2];
+    norm_w = ws.floats(kLinearNormWeights, nw.rows * nw.width);
+    nw.load(0, 0, nw.rows * nw.width, norm_w);
+  }
+  const float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
+  pool.parallelFor(rows, rowGrain(k), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      float *row = xf + r * k;
+      x.loadRow(r, row);
+      if (prologue_norm) rmsNormGroups(row, k, k, norm_w, eps);
+      if (xb != nullptr) {
+        for (int64_t i = 0; i < k; ++i) xb[r * k + i] = floatToBf16(row[i]);
+      }
+    }
+  });
+  const void *xp = xb != nullptr ? static_cast<const void *>(xb) : xf;
+
+  const int64_t block = columnBlock(n, pool.threads());
+  const int64_t blocks = (n + block - 1) / block;
+  const Tensor *residual = epilogue == kResidual ? &ctx.operands.back() : nullptr;
+  pool.parallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
+    const int64_t parts = epilogue == kSwiGlu ? 2 : 1;
+    float *out = threadScratch(kLinearOut, parts * rows * block);
+    float *res = threadScratch(kLinearResidual, block);
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t c0 = b * block, c1 = std::min(n, c0 + block), cn = c1 - c0;
+      kernel.tile(xp, k, rows, w.data, k, k, c0, c1, out, cn);
+      if (epilogue == kSwiGlu) {
+        float *up = out + rows * cn;
+        kernel.tile(xp, k, rows, w.data, k, k, n + c0, n + c1, up, cn);
+        for (int64_t i = 0; i < rows * cn; ++i) out[i] = silu(out[i]) * up[i];
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        float *o = out + r * cn;
+        if (residual != nullptr) {
+          residual->load(r, c0, cn, res);
+          for (int64_t c = 0; c < cn; ++c) o[c] += res[c];
+        }
+        y.store(r, c0, cn, o);
+      }
+    }
+  });
+}
+
+}  // namespace lfm::cpu
