@@ -88,20 +88,6 @@ ArgParser makeParser() {
   return p;
 }
 
-// The value of an integer option within [lo, hi], if given.
-absl::Status intOption(const ArgParser &p, const std::string &name, int64_t lo, int64_t hi,
-                       int64_t *out) {
-  std::optional<std::string> v = p.value(name);
-  if (!v) return absl::OkStatus();
-  LFM_ASSIGN_OR_RETURN(int64_t n, parseInt(*v, "--" + name));
-  if (n < lo || n > hi) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be in [", lo, ", ", hi,
-                                                   "], got ", n));
-  }
-  *out = n;
-  return absl::OkStatus();
-}
-
 absl::Status floatOption(const ArgParser &p, const std::string &name, std::optional<float> &out) {
   std::optional<std::string> v = p.value(name);
   if (!v) return absl::OkStatus();
@@ -224,19 +210,19 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, const char *const *argv) {
   constexpr int64_t kBig = std::numeric_limits<int32_t>::max();
   if (p.has("max-new-tokens")) {
     int64_t n = 0;
-    LFM_RETURN_IF_ERROR(intOption(p, "max-new-tokens", 0, kBig, &n));
+    LFM_RETURN_IF_ERROR(intOption(p, "max-new-tokens", 0, kBig, n));
     o.max_new_tokens = n;
   }
-  LFM_RETURN_IF_ERROR(intOption(p, "max-seq-len", 1, kBig, &o.max_seq_len));
-  LFM_RETURN_IF_ERROR(intOption(p, "slots", 1, 1 << 20, &o.slots));
-  LFM_RETURN_IF_ERROR(intOption(p, "prefill-chunk", 1, kBig, &o.prefill_chunk));
+  LFM_RETURN_IF_ERROR(intOption(p, "max-seq-len", 1, kBig, o.max_seq_len));
+  LFM_RETURN_IF_ERROR(intOption(p, "slots", 1, 1 << 20, o.slots));
+  LFM_RETURN_IF_ERROR(intOption(p, "prefill-chunk", 1, kBig, o.prefill_chunk));
   int64_t threads = 0;
-  LFM_RETURN_IF_ERROR(intOption(p, "threads", 1, 4096, &threads));
+  LFM_RETURN_IF_ERROR(intOption(p, "threads", 1, 4096, threads));
   o.threads = static_cast<int>(threads);
   LFM_RETURN_IF_ERROR(floatOption(p, "temperature", o.temperature));
   if (p.has("top-k")) {
     int64_t k = 0;
-    LFM_RETURN_IF_ERROR(intOption(p, "top-k", 0, kBig, &k));
+    LFM_RETURN_IF_ERROR(intOption(p, "top-k", 0, kBig, k));
     o.top_k = k;
   }
   LFM_RETURN_IF_ERROR(floatOption(p, "top-p", o.top_p));

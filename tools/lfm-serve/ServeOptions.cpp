@@ -49,18 +49,6 @@ ArgParser makeParser() {
   return p;
 }
 
-absl::Status intOption(const ArgParser &p, const std::string &name, int64_t lo, int64_t hi,
-                       int64_t &out) {
-  std::optional<std::string> v = p.value(name);
-  if (!v) return absl::OkStatus();
-  LFM_ASSIGN_OR_RETURN(int64_t n, parseInt(*v, "--" + name));
-  if (n < lo || n > hi)
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, " must be in [", lo, ", ", hi, "], got ", n));
-  out = n;
-  return absl::OkStatus();
-}
-
 absl::Status secondsOption(const ArgParser &p, const std::string &name, double &out) {
   std::optional<std::string> v = p.value(name);
   if (!v) return absl::OkStatus();

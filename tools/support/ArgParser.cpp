@@ -130,4 +130,17 @@ absl::StatusOr<double> parseDouble(const std::string &text, const std::string &w
   return v;
 }
 
+absl::Status intOption(const ArgParser &p, const std::string &name, int64_t lo, int64_t hi,
+                       int64_t &out) {
+  std::optional<std::string> v = p.value(name);
+  if (!v) return absl::OkStatus();
+  absl::StatusOr<int64_t> n = parseInt(*v, "--" + name);
+  if (!n.ok()) return n.status();
+  if (*n < lo || *n > hi)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " must be in [", lo, ", ", hi, "], got ", *n));
+  out = *n;
+  return absl::OkStatus();
+}
+
 }  // namespace lfm::tools

@@ -57,6 +57,11 @@ absl::StatusOr<int64_t> parseInt(const std::string &text, const std::string &wha
 absl::StatusOr<uint64_t> parseUint(const std::string &text, const std::string &what);
 absl::StatusOr<double> parseDouble(const std::string &text, const std::string &what);
 
+// The integer value of option `name` into `out`, if given; an error names the
+// option when it is not an integer in [lo, hi]. Absent, `out` is unchanged.
+absl::Status intOption(const ArgParser &p, const std::string &name, int64_t lo, int64_t hi,
+                       int64_t &out);
+
 }  // namespace lfm::tools
 
 #endif  // LFM_TOOLS_SUPPORT_ARGPARSER_H
