@@ -11,6 +11,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev libboost-context-dev
   zlib1g-dev libzstd-dev libtinfo-dev
   libpcre2-dev libcpp-httplib-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -367,7 +367,8 @@ absl::Status checkAttrs(const LaunchView &v, const Map &attrs, absl::string_view
   for (const AttrUse<Attr> &use : uses)
     if (use.required && attrs.find(std::string(attrName(use.attr))) == attrs.end())
       return v.error("missing required attribute ", kind, ".", attrName(use.attr));
-  for (const auto &[name, value] : attrs) {
+  for (const auto &entry : attrs) {
+    const std::string &name = entry.first;  // clang 14 cannot capture a structured binding
     bool known = std::any_of(uses.begin(), uses.end(),
                              [&](const AttrUse<Attr> &use) { return attrName(use.attr) == name; });
     if (!known) {

@@ -24,39 +24,8 @@ class Interpreter;
 class Object;
 class Value;
 
-struct CallArgs {
-  std::vector<Value> positional;
-  std::vector<std::pair<std::string, Value>> keyword;
-};
-
-struct ListData {
-  std::vector<Value> items;
-  bool tuple = false;
-  int depth = 1;  // nesting of containers, this one included
-  // "dict_items", "dict_keys" or "dict_values" for what dict methods
-  // return (a list that prints as Python prints those views).
-  const char *view = nullptr;
-};
-
-// A dict keeps its insertion order, as Python's does. Keys are hashable
-// values (str, int, float, bool, None, tuples of them); 1, 1.0 and True are
-// one key, as in Python.
-class DictData {
- public:
-  const Value *find(const Value &key) const;
-  const Value *find(std::string_view key) const;
-  // Replaces the value of a present key (keeping its place); error for an
-  // unhashable key.
-  absl::Status set(Value key, Value value);
-  const std::vector<std::pair<Value, Value>> &entries() const { return entries_; }
-  size_t size() const { return entries_.size(); }
-  int depth() const { return depth_; }
-
- private:
-  std::vector<std::pair<Value, Value>> entries_;
-  std::unordered_map<std::string, size_t> index_;
-  int depth_ = 1;
-};
+struct ListData;
+class DictData;
 
 class Value {
  public:
@@ -93,8 +62,8 @@ class Value {
   bool isInt() const { return kind_ == Kind::kInt; }  // not bool
   bool isFloat() const { return kind_ == Kind::kFloat; }
   bool isString() const { return kind_ == Kind::kString; }
-  bool isList() const { return kind_ == Kind::kList && !listData().tuple; }
-  bool isTuple() const { return kind_ == Kind::kList && listData().tuple; }
+  bool isList() const;
+  bool isTuple() const;
   bool isSequenceValue() const { return kind_ == Kind::kList; }  // list or tuple
   bool isDict() const { return kind_ == Kind::kDict; }
   bool isObject() const { return kind_ == Kind::kObject; }
@@ -109,7 +78,7 @@ class Value {
   double asFloat() const { return kind_ == Kind::kFloat ? f_ : static_cast<double>(asInt()); }
   const std::string &str() const { return *static_cast<const std::string *>(ptr_.get()); }
   const ListData &listData() const { return *static_cast<const ListData *>(ptr_.get()); }
-  const std::vector<Value> &items() const { return listData().items; }
+  const std::vector<Value> &items() const;
   const DictData &dictData() const { return *static_cast<const DictData *>(ptr_.get()); }
   Object *object() const { return static_cast<Object *>(ptr_.get()); }
   std::shared_ptr<Object> objectPtr() const { return std::static_pointer_cast<Object>(ptr_); }
@@ -132,6 +101,46 @@ class Value {
   };
   std::shared_ptr<void> ptr_;
 };
+
+// The containers a Value points at, complete only after Value is (each
+// holds Values).
+struct CallArgs {
+  std::vector<Value> positional;
+  std::vector<std::pair<std::string, Value>> keyword;
+};
+
+struct ListData {
+  std::vector<Value> items;
+  bool tuple = false;
+  int depth = 1;  // nesting of containers, this one included
+  // "dict_items", "dict_keys" or "dict_values" for what dict methods
+  // return (a list that prints as Python prints those views).
+  const char *view = nullptr;
+};
+
+// A dict keeps its insertion order, as Python's does. Keys are hashable
+// values (str, int, float, bool, None, tuples of them); 1, 1.0 and True are
+// one key, as in Python.
+class DictData {
+ public:
+  const Value *find(const Value &key) const;
+  const Value *find(std::string_view key) const;
+  // Replaces the value of a present key (keeping its place); error for an
+  // unhashable key.
+  absl::Status set(Value key, Value value);
+  const std::vector<std::pair<Value, Value>> &entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+  int depth() const { return depth_; }
+
+ private:
+  std::vector<std::pair<Value, Value>> entries_;
+  std::unordered_map<std::string, size_t> index_;
+  int depth_ = 1;
+};
+
+inline bool Value::isList() const { return kind_ == Kind::kList && !listData().tuple; }
+inline bool Value::isTuple() const { return kind_ == Kind::kList && listData().tuple; }
+inline const std::vector<Value> &Value::items() const { return listData().items; }
 
 // A dict key's identity ("s" + text for a str, ...); none for an
 // unhashable value.
