@@ -122,7 +122,10 @@ struct OpSchema {
 // Every op, in OpKind order.
 std::span<const OpSchema> opSchemas();
 const OpSchema &opSchema(OpKind kind);
-inline const char *opName(OpKind kind) { return opSchema(kind).name; }
+// "?" for a value outside the enum (error messages about such a launch).
+inline const char *opName(OpKind kind) {
+  return static_cast<int>(kind) < kNumOpKinds ? opSchema(kind).name : "?";
+}
 // The op named `name`, if there is one.
 std::optional<OpKind> findOp(std::string_view name);
 // The op of an artifact's OpKind value, if there is one.
