@@ -251,7 +251,7 @@ LogicalResult PlanBuilder::addLaunch(Operation *op) {
   if (failed(kind))
     return failure();
   ::lfm::Launch launch;
-  launch.op = ::lfm::opName(*kind);
+  launch.op = *kind;
   launch.layer = layerOf(op);
   if (failed(appendOperands(op, launch)) || failed(addAttributes(op, launch)))
     return failure();
@@ -300,6 +300,15 @@ FailureOr<::lfm::Plan> PlanBuilder::build(func::FuncOp func) {
   }
   if (buffers.lookup(logitsValue).kind != ::lfm::BufferRef::kLogits)
     return func.emitOpError("the returned logits were not produced");
+  // The storage dtype is the one the importer gave the embedding table (f32
+  // for a graph without one).
+  for (auto embedding : func.getOps<EmbeddingOp>()) {
+    FailureOr<::lfm::DType> dtype = storageDType(
+        embedding, embedding.getTable().getType().cast<ShapedType>().getElementType());
+    if (failed(dtype))
+      return failure();
+    plan.dtype = *dtype;
+  }
   return std::move(plan);
 }
 

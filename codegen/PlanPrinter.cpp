@@ -6,6 +6,9 @@
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace mlir;
 
@@ -57,18 +60,31 @@ void mlir::lfm::printPlan(const ::lfm::Plan &plan, llvm::raw_ostream &os) {
       os << llvm::format("L%-3d ", launch.layer);
     else
       os << "     ";
-    os << launch.op;
-    if (!launch.ints.empty() || !launch.floats.empty()) {
+    os << ::lfm::opName(launch.op);
+    // The attributes by their schema names, ints then floats, each sorted
+    // by name.
+    std::vector<std::pair<llvm::StringRef, std::string>> ints, floats;
+    for (int i = 0; i < ::lfm::kNumIntAttrs; ++i)
+      if (launch.ints[i])
+        ints.emplace_back(::lfm::attrName(static_cast<::lfm::IntAttr>(i)),
+                          std::to_string(*launch.ints[i]));
+    for (int i = 0; i < ::lfm::kNumFloatAttrs; ++i)
+      if (launch.floats[i]) {
+        std::string text;
+        llvm::raw_string_ostream(text) << *launch.floats[i];
+        floats.emplace_back(::lfm::attrName(static_cast<::lfm::FloatAttr>(i)),
+                            std::move(text));
+      }
+    llvm::sort(ints);
+    llvm::sort(floats);
+    if (!ints.empty() || !floats.empty()) {
       os << " {";
       bool first = true;
-      for (const auto &[name, value] : launch.ints) {
-        os << (first ? "" : ", ") << name << "=" << value;
-        first = false;
-      }
-      for (const auto &[name, value] : launch.floats) {
-        os << (first ? "" : ", ") << name << "=" << value;
-        first = false;
-      }
+      for (const auto &attrs : {&ints, &floats})
+        for (const auto &[name, value] : *attrs) {
+          os << (first ? "" : ", ") << name << "=" << value;
+          first = false;
+        }
       os << "}";
     }
     os << " reads ";

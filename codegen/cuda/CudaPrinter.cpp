@@ -38,7 +38,7 @@ void printCudaSource(const ::lfm::Plan &plan,
     os << "// launches: ";
     llvm::interleaveComma(launches, os);
     if (!launches.empty())
-      os << " (" << plan.launches[launches.front()].op << ")";
+      os << " (" << ::lfm::opName(plan.launches[launches.front()].op) << ")";
     if (threshold > 0)
       os << llvm::formatv(", for steps of >= {0} rows{1}", threshold,
                           basis == ::lfm::LargeRowsBasis::kLongestSequence

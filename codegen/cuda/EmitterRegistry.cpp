@@ -138,7 +138,9 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
     if (it != seen.end())
       return it->second;
     ::lfm::KernelInfo kernel;
-    kernel.name = llvm::formatv("lfm_{0}_{1}{2}", launch.op, i, suffix).str();
+    kernel.name =
+        llvm::formatv("lfm_{0}_{1}{2}", ::lfm::opName(launch.op), i, suffix)
+            .str();
     kernel.entry_point = kernel.name;
     kernel.cuda_source = devicePrelude().str() + "\n" +
                          replaceAll(source->body, kPlaceholderEntry, kernel.name);
@@ -157,15 +159,16 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
           llvm::inconvertibleErrorCode(),
           llvm::formatv("launch {0} ({1}): {2} buffers, the kernel ABI "
                         "passes at most {3}",
-                        i, launch.op,
+                        i, ::lfm::opName(launch.op),
                         launch.operands.size() + launch.results.size(),
                         ::lfm::kMaxKernelBuffers));
-    std::optional<OpKind> op = ::lfm::findOp(launch.op);
+    std::optional<OpKind> op =
+        ::lfm::opKindFromValue(static_cast<uint32_t>(launch.op));
     if (!op)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          llvm::formatv("launch {0} ({1}): not an op of the schema", i,
-                        launch.op));
+          llvm::formatv("launch {0} (op {1}): not an op of the schema", i,
+                        static_cast<int>(launch.op)));
     EmitterFn emit = lookupEmitter(*op);
     launch.large_rows_kernel = -1;
     launch.large_rows_threshold = 0;
@@ -180,7 +183,7 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
   for (size_t i = 0; i < plan.launches.size(); ++i) {
     ::lfm::Launch &launch = plan.launches[i];
     for (const LargeRowsFamily &family : kLargeRowsFamilies) {
-      if (::lfm::findOp(launch.op) != family.op)
+      if (launch.op != family.op)
         continue;
       llvm::Expected<int32_t> index =
           addKernel(plan, launch, i, family.emit, "_large_rows");

@@ -219,8 +219,10 @@ llvm::Error emitError(const EmitContext &ctx, const llvm::Twine &message) {
   int64_t index = &ctx.launch - first;
   std::string where =
       index >= 0 && index < static_cast<int64_t>(ctx.plan.launches.size())
-          ? llvm::formatv("launch {0} ({1}", index, ctx.launch.op).str()
-          : "launch (" + ctx.launch.op;
+          ? llvm::formatv("launch {0} ({1}", index,
+                          ::lfm::opName(ctx.launch.op))
+                .str()
+          : std::string("launch (") + ::lfm::opName(ctx.launch.op);
   if (ctx.launch.layer >= 0)
     where += llvm::formatv(", layer {0}", ctx.launch.layer).str();
   return llvm::createStringError(llvm::inconvertibleErrorCode(),

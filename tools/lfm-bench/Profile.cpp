@@ -32,7 +32,8 @@ class Accumulator {
       if (t.kernel < 0 && t.seconds <= 0) continue;  // skipped
       const Launch &launch = plan_.launches[li];
       const bool named = t.kernel >= 0 && static_cast<size_t>(t.kernel) < kernels_.size();
-      KernelProfile &k = by_name_[named ? kernels_[t.kernel].name : launch.op];
+      KernelProfile &k =
+          by_name_[named ? kernels_[t.kernel].name : std::string(opName(launch.op))];
       k.launches += 1;
       k.seconds += t.seconds;
       k.weight_bytes += static_cast<double>(launchWeightBytes(plan_, launch, tokens));

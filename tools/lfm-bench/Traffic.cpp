@@ -35,7 +35,7 @@ int64_t launchWeightBytes(const Plan &plan, const Launch &launch, int64_t tokens
       continue;
     }
     const WeightSpec &w = plan.weights[ref.index];
-    total += launch.op == "embedding" ? tableRowBytes(w, tokens) : weightBytes(w);
+    total += launch.op == OpKind::kEmbedding ? tableRowBytes(w, tokens) : weightBytes(w);
   }
   return total;
 }
@@ -48,7 +48,7 @@ DecodeTraffic decodeTraffic(const Plan &plan, int64_t seqs, double context) {
     for (size_t i = 0; i < launch.operands.size(); ++i) {
       BufferRef ref = launch.operands[i];
       if (ref.kind != BufferRef::kWeight) continue;
-      (launch.op == "embedding" ? lookup_only : used_elsewhere).insert(ref.index);
+      (launch.op == OpKind::kEmbedding ? lookup_only : used_elsewhere).insert(ref.index);
     }
   }
   DecodeTraffic t;

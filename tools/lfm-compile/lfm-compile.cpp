@@ -183,18 +183,6 @@ int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   return 0;
 }
 
-/// The storage dtype the importer used, read back from the embedding table.
-::lfm::DType dtypeOf(ModuleOp module) {
-  ::lfm::DType dtype = ::lfm::DType::kF32;
-  module.walk([&](mlir::lfm::EmbeddingOp op) {
-    Type element = op.getTable().getType().cast<ShapedType>().getElementType();
-    dtype = element.isBF16()  ? ::lfm::DType::kBF16
-            : element.isF16() ? ::lfm::DType::kF16
-                              : ::lfm::DType::kF32;
-  });
-  return dtype;
-}
-
 /// The model folder: the input, or the folder holding the config file.
 std::string modelFolder() {
   if (llvm::sys::fs::is_directory(inputPath))
@@ -389,7 +377,6 @@ int main(int argc, char **argv) {
   FailureOr<::lfm::Plan> plan = mlir::lfm::buildPlan(*module, *config);
   if (failed(plan))
     return fail("could not build the launch plan");
-  plan->dtype = dtypeOf(*module);
   plan->default_max_seq_len = maxSeqLen;
   plan->default_slots = numSlots;
   plan->max_tokens_per_step = maxTokensPerStep;

@@ -14,7 +14,7 @@
 namespace mlir::lfm::cuda {
 
 llvm::Expected<KernelSource> emitElementwise(const EmitContext &ctx) {
-  const std::string &op = ctx.launch.op;
+  const std::string op = ::lfm::opName(ctx.launch.op);
   // The f32 expression of element k, over the operands' chunks a[] and b[].
   const char *expr = llvm::StringSwitch<const char *>(op)
                          .Case("add", "a[k] + b[k]")

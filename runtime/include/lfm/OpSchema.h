@@ -8,9 +8,12 @@
 // op tables all read this table; the semantics of each op are documented
 // beside its entry in runtime/src/schema/OpSchema.cpp.
 //
-// Adding an op: its ODS (ir/), an OpKind value here (appended: the values are
-// stored in artifacts), its entry in OpSchema.cpp, its shape rule in
-// runtime/src/artifact/LaunchRules.cpp, one CUDA emitter, one cpu kernel.
+// Adding an op: its ODS (ir/), an OpKind value here and in lfma.fbs
+// (appended: the values are stored in artifacts), its entry in OpSchema.cpp,
+// its shape rule in runtime/src/artifact/LaunchRules.cpp, one CUDA emitter
+// (codegen/cuda/EmitterRegistry.cpp), one cpu kernel (runtime/src/cpu/
+// OpTable.cpp). Every per-op table is indexed by OpKind and checked against
+// kNumOpKinds at compile time.
 #ifndef LFM_OPSCHEMA_H
 #define LFM_OPSCHEMA_H
 
@@ -43,8 +46,8 @@ enum class OpKind : uint8_t {
 inline constexpr int kNumOpKinds = 15;
 
 // Integer and float attributes. An attribute has one type and one range
-// whichever op takes it; its name is the key in Launch::ints / floats and in
-// the artifact.
+// whichever op takes it; Launch::ints / floats are indexed by it, and its
+// name is its key in the artifact and in plan dumps.
 enum class IntAttr : uint8_t {
   kGroup,         // rms_norm: columns normalized together (default: the width)
   kOffset,        // slice: the first column taken
@@ -122,7 +125,10 @@ struct OpSchema {
 // Every op, in OpKind order.
 std::span<const OpSchema> opSchemas();
 const OpSchema &opSchema(OpKind kind);
-inline const char *opName(OpKind kind) { return opSchema(kind).name; }
+// "?" for a value outside the enum (error messages about such a launch).
+inline const char *opName(OpKind kind) {
+  return static_cast<int>(kind) < kNumOpKinds ? opSchema(kind).name : "?";
+}
 // The op named `name`, if there is one.
 std::optional<OpKind> findOp(std::string_view name);
 // The op of an artifact's OpKind value, if there is one.

@@ -30,8 +30,8 @@
 //
 // ## Ops
 //   Each launch runs one op of the op schema (lfm/OpSchema.h): its operands
-//   and results in the order and roles the schema lists, its attributes by
-//   the schema's names (ints / floats), typed through Launch::attr. What each
+//   and results in the order and roles the schema lists, its attributes
+//   typed and indexed by the schema's IntAttr / FloatAttr (Launch::attr). What each
 //   op computes is documented beside its entry in runtime/src/schema/OpSchema.cpp.
 //
 // Every device computes in float32 whatever the storage dtype and rounds to
@@ -39,8 +39,9 @@
 #ifndef LFM_PLAN_H
 #define LFM_PLAN_H
 
+#include <array>
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -144,10 +145,12 @@ enum class LargeRowsBasis : uint8_t {
 };
 
 struct Launch {
-  std::string op;  // the schema name of its op (opName(OpKind)); findOp gives the kind
-  // Attributes by their schema names; read and write them through attr/set.
-  std::map<std::string, int64_t> ints;
-  std::map<std::string, double> floats;
+  OpKind op = OpKind::kEmbedding;  // opName(op) is its name in dumps and kernels
+  // Attributes, indexed by the schema's IntAttr / FloatAttr (empty: not set);
+  // read and write them through attr/has/set/clear. The artifact stores
+  // them by name.
+  std::array<std::optional<int64_t>, kNumIntAttrs> ints{};
+  std::array<std::optional<double>, kNumFloatAttrs> floats{};
   std::vector<BufferRef> operands;
   std::vector<BufferRef> results;
   int32_t layer = -1;   // model layer it belongs to, -1 for none (for dumps)
@@ -164,17 +167,17 @@ struct Launch {
   // Typed attribute access: the value, or `fallback` when the launch has
   // none (verifyPlan has proven the required ones present).
   int64_t attr(IntAttr a, int64_t fallback = 0) const {
-    auto it = ints.find(std::string(attrName(a)));
-    return it == ints.end() ? fallback : it->second;
+    return ints[static_cast<size_t>(a)].value_or(fallback);
   }
   double attr(FloatAttr a, double fallback = 0.0) const {
-    auto it = floats.find(std::string(attrName(a)));
-    return it == floats.end() ? fallback : it->second;
+    return floats[static_cast<size_t>(a)].value_or(fallback);
   }
-  bool has(IntAttr a) const { return ints.count(std::string(attrName(a))) != 0; }
-  bool has(FloatAttr a) const { return floats.count(std::string(attrName(a))) != 0; }
-  void set(IntAttr a, int64_t value) { ints[std::string(attrName(a))] = value; }
-  void set(FloatAttr a, double value) { floats[std::string(attrName(a))] = value; }
+  bool has(IntAttr a) const { return ints[static_cast<size_t>(a)].has_value(); }
+  bool has(FloatAttr a) const { return floats[static_cast<size_t>(a)].has_value(); }
+  void set(IntAttr a, int64_t value) { ints[static_cast<size_t>(a)] = value; }
+  void set(FloatAttr a, double value) { floats[static_cast<size_t>(a)] = value; }
+  void clear(IntAttr a) { ints[static_cast<size_t>(a)].reset(); }
+  void clear(FloatAttr a) { floats[static_cast<size_t>(a)].reset(); }
 };
 
 struct Plan {

@@ -77,7 +77,7 @@ class LaunchView {
   template <typename... Parts>
   absl::Status error(const Parts &...parts) const {
     return absl::InvalidArgumentError(
-        absl::StrCat("plan.launches[", index_, "] (", launch.op,
+        absl::StrCat("plan.launches[", index_, "] (", opName(launch.op),
                      launch.layer >= 0 ? absl::StrCat(", layer ", launch.layer) : std::string(),
                      "): ", parts...));
   }
@@ -359,22 +359,25 @@ std::vector<Role> boundRoles(const LaunchView &v, std::span<const OperandSpec> s
   return roles;
 }
 
-// Attributes not listed are rejected, so that a misspelled optional
-// attribute is an error rather than silently ignored.
-template <typename Attr, typename Map>
-absl::Status checkAttrs(const LaunchView &v, const Map &attrs, absl::string_view kind,
+// Attributes the op does not take are rejected, so that a stray attribute
+// is an error rather than silently ignored (the artifact decoder has already
+// rejected names outside the schema).
+template <typename Attr, typename Slots>
+absl::Status checkAttrs(const LaunchView &v, const Slots &slots, absl::string_view kind,
                         std::span<const AttrUse<Attr>> uses) {
   for (const AttrUse<Attr> &use : uses)
-    if (use.required && attrs.find(std::string(attrName(use.attr))) == attrs.end())
+    if (use.required && !v.launch.has(use.attr))
       return v.error("missing required attribute ", kind, ".", attrName(use.attr));
-  for (const auto &entry : attrs) {
-    const std::string &name = entry.first;  // clang 14 cannot capture a structured binding
-    bool known = std::any_of(uses.begin(), uses.end(),
-                             [&](const AttrUse<Attr> &use) { return attrName(use.attr) == name; });
-    if (!known) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i]) continue;
+    const Attr attr = static_cast<Attr>(i);
+    bool taken = std::any_of(uses.begin(), uses.end(),
+                             [&](const AttrUse<Attr> &use) { return use.attr == attr; });
+    if (!taken) {
       std::vector<std::string> all;
       for (const AttrUse<Attr> &use : uses) all.push_back(attrName(use.attr));
-      return v.error("unknown attribute ", kind, ".", name, " (", v.launch.op, " takes ",
+      return v.error("attribute ", kind, ".", attrName(attr), " is not taken by ",
+                     opName(v.launch.op), " (it takes ",
                      all.empty() ? std::string("none") : absl::StrJoin(all, ", "), ")");
     }
   }
@@ -409,12 +412,10 @@ absl::Status checkBindings(const LaunchView &v, absl::string_view what,
 
 absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows) {
   LaunchView v(plan, index, logits_rows);
-  std::optional<OpKind> kind = findOp(v.launch.op);
-  if (!kind) {
-    std::vector<std::string> names;
-    for (const OpSchema &op : opSchemas()) names.push_back(op.name);
-    return v.error("unknown op '", v.launch.op, "' (known: ", absl::StrJoin(names, ", "), ")");
-  }
+  std::optional<OpKind> kind = opKindFromValue(static_cast<uint32_t>(v.launch.op));
+  if (!kind)
+    return v.error("op ", static_cast<int>(v.launch.op), " is not in the op schema (",
+                   kNumOpKinds, " ops)");
   const OpSchema &op = opSchema(*kind);
   LFM_RETURN_IF_ERROR(checkAttrs(v, v.launch.ints, "ints", op.ints));
   LFM_RETURN_IF_ERROR(checkAttrs(v, v.launch.floats, "floats", op.floats));

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -182,38 +184,59 @@ absl::Status decodeRefs(Decoder &d, const flatbuffers::Vector<const fb::BufferRe
   return absl::OkStatus();
 }
 
+// A launch's attributes, stored by name, into the slots of the schema's
+// IntAttr (or FloatAttr): an unknown or repeated name is an error here;
+// verifyPlan then checks that the op takes each one.
+template <typename Attr, typename FbAttr>
+absl::Status decodeAttrs(Decoder &d, const flatbuffers::Vector<flatbuffers::Offset<FbAttr>> *v,
+                         const std::string &field, int count,
+                         std::optional<Attr> (*find)(std::string_view), Launch &out) {
+  return d.tables(v, field, kMaxAttrsPerLaunch, [&](const FbAttr &a, const std::string &f) {
+    std::string name;
+    LFM_RETURN_IF_ERROR(d.string(a.name(), f + ".name", name));
+    std::optional<Attr> attr = find(name);
+    if (!attr) {
+      std::string known;
+      for (int i = 0; i < count; ++i)
+        absl::StrAppend(&known, i ? ", " : "", attrName(static_cast<Attr>(i)));
+      return d.error(f, absl::StrCat("unknown attribute '", name, "' (known: ", known, ")"));
+    }
+    if (out.has(*attr)) return d.error(f, absl::StrCat("duplicate attribute '", name, "'"));
+    out.set(*attr, a.value());
+    return absl::OkStatus();
+  });
+}
+
 absl::Status decodeLaunch(Decoder &d, const fb::Launch &l, const std::string &field, Launch &out) {
   // Version 2 files carry the op's kind, version 1 files its name.
-  LFM_RETURN_IF_ERROR(d.string(l.op(), field + ".op", out.op));
+  std::string name;
+  LFM_RETURN_IF_ERROR(d.string(l.op(), field + ".op", name));
+  std::optional<OpKind> kind;
   if (std::optional<fb::OpKind> raw = l.kind()) {
-    std::optional<OpKind> kind = opKindFromValue(static_cast<uint8_t>(*raw));
+    kind = opKindFromValue(static_cast<uint8_t>(*raw));
     if (!kind)
       return d.error(field + ".kind",
                      absl::StrCat("invalid value ", static_cast<int>(*raw),
                                   " (this runtime knows ", kNumOpKinds, " ops)"));
-    if (!out.op.empty() && out.op != opName(*kind))
-      return d.error(field, absl::StrCat("op '", out.op, "' and kind '", opName(*kind),
+    if (!name.empty() && name != opName(*kind))
+      return d.error(field, absl::StrCat("op '", name, "' and kind '", opName(*kind),
                                          "' disagree"));
-    out.op = opName(*kind);
-  } else if (out.op.empty()) {
+  } else if (name.empty()) {
     return d.error(field, "names no op (neither kind nor op)");
+  } else {
+    kind = findOp(name);
+    if (!kind) {
+      std::string known;
+      for (const OpSchema &op : opSchemas())
+        absl::StrAppend(&known, known.empty() ? "" : ", ", op.name);
+      return d.error(field + ".op", absl::StrCat("unknown op '", name, "' (known: ", known, ")"));
+    }
   }
-  LFM_RETURN_IF_ERROR(d.tables(l.ints(), field + ".ints", kMaxAttrsPerLaunch,
-                               [&](const fb::IntAttr &a, const std::string &f) {
-                                 std::string name;
-                                 LFM_RETURN_IF_ERROR(d.string(a.name(), f + ".name", name));
-                                 if (!out.ints.emplace(std::move(name), a.value()).second)
-                                   return d.error(f, "duplicate attribute");
-                                 return absl::OkStatus();
-                               }));
-  LFM_RETURN_IF_ERROR(d.tables(l.floats(), field + ".floats", kMaxAttrsPerLaunch,
-                               [&](const fb::FloatAttr &a, const std::string &f) {
-                                 std::string name;
-                                 LFM_RETURN_IF_ERROR(d.string(a.name(), f + ".name", name));
-                                 if (!out.floats.emplace(std::move(name), a.value()).second)
-                                   return d.error(f, "duplicate attribute");
-                                 return absl::OkStatus();
-                               }));
+  out.op = *kind;
+  LFM_RETURN_IF_ERROR(
+      decodeAttrs<IntAttr>(d, l.ints(), field + ".ints", kNumIntAttrs, findIntAttr, out));
+  LFM_RETURN_IF_ERROR(
+      decodeAttrs<FloatAttr>(d, l.floats(), field + ".floats", kNumFloatAttrs, findFloatAttr, out));
   LFM_RETURN_IF_ERROR(decodeRefs(d, l.operands(), field + ".operands", out.operands));
   LFM_RETURN_IF_ERROR(decodeRefs(d, l.results(), field + ".results", out.results));
   out.layer = l.layer();

@@ -50,15 +50,18 @@ Offset<flatbuffers::Vector<const fb::BufferRef *>> encodeRefs(FlatBufferBuilder 
 static_assert(static_cast<int>(fb::OpKind::MAX) + 1 == kNumOpKinds,
               "lfma.fbs OpKind and lfm/OpSchema.h OpKind differ");
 
-// Format version 2: the op as its schema kind (checked by encodeMetadata),
-// no name string.
-Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l, OpKind kind) {
+// Format version 2: the op as its schema kind, no name string; the
+// attributes by their schema names, in IntAttr / FloatAttr order.
+Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l) {
   std::vector<Offset<fb::IntAttr>> ints;
-  for (const auto &[name, value] : l.ints)
-    ints.push_back(fb::CreateIntAttr(b, str(b, name), value));
+  for (int i = 0; i < kNumIntAttrs; ++i)
+    if (const std::optional<int64_t> &value = l.ints[i])
+      ints.push_back(fb::CreateIntAttr(b, str(b, attrName(static_cast<IntAttr>(i))), *value));
   std::vector<Offset<fb::FloatAttr>> floats;
-  for (const auto &[name, value] : l.floats)
-    floats.push_back(fb::CreateFloatAttr(b, str(b, name), value));
+  for (int i = 0; i < kNumFloatAttrs; ++i)
+    if (const std::optional<double> &value = l.floats[i])
+      floats.push_back(
+          fb::CreateFloatAttr(b, str(b, attrName(static_cast<FloatAttr>(i))), *value));
   auto ints_v = b.CreateVector(ints);
   auto floats_v = b.CreateVector(floats);
   auto operands = encodeRefs(b, l.operands);
@@ -66,7 +69,7 @@ Offset<fb::Launch> encodeLaunch(FlatBufferBuilder &b, const Launch &l, OpKind ki
   return fb::CreateLaunch(b, /*op=*/0, ints_v, floats_v, operands, results, l.layer, l.kernel,
                           l.large_rows_kernel, l.large_rows_threshold,
                           static_cast<uint8_t>(l.large_rows_basis),
-                          static_cast<fb::OpKind>(kind));
+                          static_cast<fb::OpKind>(l.op));
 }
 
 Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {
@@ -79,7 +82,7 @@ Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {
   return fb::CreateWeightSpec(b, name, dtype(w.dtype), shape, sources_v);
 }
 
-Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p, const std::vector<OpKind> &kinds) {
+Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p) {
   auto config = encodeConfig(b, p.config);
   std::vector<Offset<fb::WeightSpec>> weights;
   for (const WeightSpec &w : p.weights) weights.push_back(encodeWeight(b, w));
@@ -94,8 +97,7 @@ Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p, const std::vect
   for (const KvCacheSpec &k : p.kv_caches)
     kv_caches.push_back(fb::CreateKvCacheSpec(b, k.layer, k.kv_heads, k.head_dim, dtype(k.dtype)));
   std::vector<Offset<fb::Launch>> launches;
-  for (size_t i = 0; i < p.launches.size(); ++i)
-    launches.push_back(encodeLaunch(b, p.launches[i], kinds[i]));
+  for (const Launch &l : p.launches) launches.push_back(encodeLaunch(b, l));
   auto weights_v = b.CreateVector(weights);
   auto activations_v = b.CreateVector(activations);
   auto conv_states_v = b.CreateVector(conv_states);
@@ -136,8 +138,7 @@ uint64_t estimateSize(const Artifact &a) {
     for (const WeightSource &s : w.sources) n += s.tensor.size() + 64 + 8 * s.shape.size();
   }
   for (const Launch &l : a.plan.launches)
-    n += 128 + 64 * (l.ints.size() + l.floats.size()) +
-         8 * (l.operands.size() + l.results.size());
+    n += 128 + 64 * (kNumIntAttrs + kNumFloatAttrs) + 8 * (l.operands.size() + l.results.size());
   n += a.tokenizer.tokenizer_json.size() + a.tokenizer.tokenizer_config_json.size() +
        a.tokenizer.generation_config_json.size() + 256;
   n += 64 * a.plan.activations.size() + 64 * (a.plan.conv_states.size() + a.plan.kv_caches.size());
@@ -152,17 +153,15 @@ absl::StatusOr<std::vector<uint8_t>> encodeMetadata(const Artifact &artifact,
     return absl::ResourceExhaustedError(absl::StrCat(
         "artifact metadata would take about ", estimate,
         " bytes, more than a FlatBuffer can hold (2 GiB); kernel binaries are too large"));
-  std::vector<OpKind> kinds;
   for (size_t i = 0; i < artifact.plan.launches.size(); ++i) {
-    const std::string &op = artifact.plan.launches[i].op;
-    std::optional<OpKind> kind = findOp(op);
-    if (!kind)
-      return absl::InvalidArgumentError(absl::StrCat("plan.launches[", i, "]: op '", op,
-                                                     "' is not in the op schema"));
-    kinds.push_back(*kind);
+    const OpKind op = artifact.plan.launches[i].op;
+    if (!opKindFromValue(static_cast<uint32_t>(op)))
+      return absl::InvalidArgumentError(absl::StrCat("plan.launches[", i, "]: op ",
+                                                     static_cast<int>(op),
+                                                     " is not in the op schema"));
   }
   FlatBufferBuilder b(uint64_t{1} << 16);
-  auto plan = encodePlan(b, artifact.plan, kinds);
+  auto plan = encodePlan(b, artifact.plan);
   std::vector<Offset<fb::KernelInfo>> kernels;
   for (const KernelInfo &k : artifact.kernels) kernels.push_back(encodeKernel(b, k));
   auto kernels_v = b.CreateVector(kernels);

@@ -74,11 +74,11 @@ absl::Status verifyArtifact(const Artifact &artifact) {
   const auto &launches = artifact.plan.launches;
   for (size_t i = 0; i < launches.size(); ++i)
     if (launches[i].kernel >= static_cast<int64_t>(artifact.kernels.size()))
-      return invalid("plan.launches[", i, "] (", launches[i].op, ").kernel: ", launches[i].kernel,
+      return invalid("plan.launches[", i, "] (", opName(launches[i].op), ").kernel: ", launches[i].kernel,
                      " is outside the kernel table (", artifact.kernels.size(), " kernels)");
   for (size_t i = 0; i < launches.size(); ++i)
     if (launches[i].large_rows_kernel >= static_cast<int64_t>(artifact.kernels.size()))
-      return invalid("plan.launches[", i, "] (", launches[i].op, ").large_rows_kernel: ",
+      return invalid("plan.launches[", i, "] (", opName(launches[i].op), ").large_rows_kernel: ",
                      launches[i].large_rows_kernel, " is outside the kernel table (",
                      artifact.kernels.size(), " kernels)");
   return verifyTokenizerFiles(artifact.tokenizer, "tokenizer");

@@ -212,7 +212,7 @@ absl::Status verifyLaunches(const Plan &p) {
   const RowSpace logits_rows = logitsRowSpace(p);
   for (size_t i = 0; i < p.launches.size(); ++i) {
     const Launch &l = p.launches[i];
-    std::string field = absl::StrCat("plan.launches[", i, "] (", l.op, ")");
+    std::string field = absl::StrCat("plan.launches[", i, "] (", opName(l.op), ")");
     LFM_RETURN_IF_ERROR(inRange(field + ".layer", l.layer, -1, p.config.numLayers() - 1));
     if (l.kernel < -1) return invalid(field, ".kernel: ", l.kernel, " is not an index or -1");
     if (l.large_rows_kernel < -1)

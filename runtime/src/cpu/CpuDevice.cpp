@@ -63,11 +63,12 @@ absl::Status CpuDevice::bindLaunches() {
   launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
-    const CpuOp *op = reference_ ? findCpuOp(launch.op) : findFastCpuOp(launch.op);
-    if (op == nullptr) {
-      return absl::UnimplementedError(absl::StrCat("launch ", li, ": op '", launch.op,
-                                                   "' is not known to the cpu device"));
-    }
+    // checkPlan (verifyPlan) has proven the op one of the schema's.
+    if (!opKindFromValue(static_cast<uint32_t>(launch.op)))
+      return absl::InternalError(absl::StrCat("launch ", li, ": op ",
+                                              static_cast<int>(launch.op),
+                                              " is not in the op schema"));
+    const CpuOp *op = reference_ ? &referenceCpuOp(launch.op) : &fastCpuOp(launch.op);
     BoundLaunch bound{op, OpContext{plan, static_cast<int64_t>(li), launch, {}, {}}, {}};
     for (BufferRef ref : launch.operands) bound.ctx.operands.push_back(memory_.describe(ref));
     for (BufferRef ref : launch.results) bound.ctx.results.push_back(memory_.describe(ref));

@@ -1,26 +1,25 @@
-// The CPU reference kernels: a run function per op of Plan.h, one file per
-// op family, and the table that dispatches on the op name. A plan reaches
+// The CPU reference kernels: a run function per op of the op schema
+// (lfm/OpSchema.h), one file per op family, and the tables, indexed by
+// OpKind, that dispatch to them. A plan reaches
 // them only after verifyPlan (CpuDevice::checkPlan), which checks every
 // launch against the op contract; the kernels rely on that.
 #ifndef LFM_RUNTIME_CPU_CPUOPS_H
 #define LFM_RUNTIME_CPU_CPUOPS_H
 
-#include <string_view>
-
 #include "OpContext.h"
+#include "lfm/OpSchema.h"
 
 namespace lfm::cpu {
 
 struct CpuOp {
-  std::string_view name;
+  OpKind kind;
   RunFn run;
 };
 
-// The reference kernel of the op named `name`, or null when the CPU device
-// does not know it.
-const CpuOp *findCpuOp(std::string_view name);
+// The reference kernel of op `kind` (a valid OpKind: verifyPlan checked it).
+const CpuOp &referenceCpuOp(OpKind kind);
 // Its optimized kernel (FastOps.h) where there is one, else the reference.
-const CpuOp *findFastCpuOp(std::string_view name);
+const CpuOp &fastCpuOp(OpKind kind);
 
 #define LFM_DECLARE_CPU_OP(fn) void run##fn(const OpContext &ctx, const StepContext &step)
 

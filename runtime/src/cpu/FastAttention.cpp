@@ -18,11 +18,11 @@ void runFastAttention(const OpContext &ctx, const StepContext &step) {
   const Tensor &key_cache = ctx.operands[1];
   const Tensor &value_cache = ctx.operands[2];
   const Tensor &y = ctx.results[0];
-  const int64_t heads = intAttrOr(ctx.launch, "heads", 1);
-  const int64_t kv_heads = intAttrOr(ctx.launch, "kv_heads", 1);
+  const int64_t heads = ctx.launch.attr(IntAttr::kHeads, 1);
+  const int64_t kv_heads = ctx.launch.attr(IntAttr::kKvHeads, 1);
   const int64_t group = heads / kv_heads;
-  const int64_t d = intAttrOr(ctx.launch, "head_dim", 1);
-  const float scale = static_cast<float>(floatAttrOr(ctx.launch, "scale", 1.0));
+  const int64_t d = ctx.launch.attr(IntAttr::kHeadDim, 1);
+  const float scale = static_cast<float>(ctx.launch.attr(FloatAttr::kScale, 1.0));
   const DotKernel kernel = selectDotKernel(step.isa, key_cache.dtype, /*f32_x=*/true);
 
   step.pool->parallelFor(step.tokens * kv_heads, 1, [&](int64_t begin, int64_t end) {

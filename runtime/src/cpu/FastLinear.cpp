@@ -23,8 +23,6 @@
 namespace lfm::cpu {
 namespace {
 
-enum Epilogue : int64_t { kNone = 0, kResidual = 1, kSwiGlu = 2 };
-
 // Output columns per task: small enough that every thread gets several
 // blocks, large enough that a block's weights (up to 64 rows) stream well.
 int64_t columnBlock(int64_t columns, int threads) {
@@ -40,8 +38,8 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &w = ctx.operands[1];
   const Tensor &y = ctx.results[0];
-  const bool prologue_norm = intAttrOr(ctx.launch, "prologue_norm", 0) != 0;
-  const int64_t epilogue = intAttrOr(ctx.launch, "epilogue", kNone);
+  const bool prologue_norm = ctx.launch.attr(IntAttr::kPrologueNorm, 0) != 0;
+  const auto epilogue = static_cast<LinearEpilogue>(ctx.launch.attr(IntAttr::kEpilogue));
   const int64_t rows = x.rows;
   const int64_t k = w.width;
   const int64_t n = y.width;  // output columns (W1|W3 stacked: half of W's rows)
@@ -58,7 +56,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
     norm_w = ws.floats(kLinearNormWeights, nw.rows * nw.width);
     nw.load(0, 0, nw.rows * nw.width, norm_w);
   }
-  const float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
+  const float eps = static_cast<float>(ctx.launch.attr(FloatAttr::kEps, 0.0));
   pool.parallelFor(rows, rowGrain(k), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       float *row = xf + r * k;
@@ -73,15 +71,15 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
 
   const int64_t block = columnBlock(n, pool.threads());
   const int64_t blocks = (n + block - 1) / block;
-  const Tensor *residual = epilogue == kResidual ? &ctx.operands.back() : nullptr;
+  const Tensor *residual = epilogue == LinearEpilogue::kResidual ? &ctx.operands.back() : nullptr;
   pool.parallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
-    const int64_t parts = epilogue == kSwiGlu ? 2 : 1;
+    const int64_t parts = epilogue == LinearEpilogue::kSwiglu ? 2 : 1;
     float *out = threadScratch(kLinearOut, parts * rows * block);
     float *res = threadScratch(kLinearResidual, block);
     for (int64_t b = begin; b < end; ++b) {
       const int64_t c0 = b * block, c1 = std::min(n, c0 + block), cn = c1 - c0;
       kernel.tile(xp, k, rows, w.data, k, k, c0, c1, out, cn);
-      if (epilogue == kSwiGlu) {
+      if (epilogue == LinearEpilogue::kSwiglu) {
         float *up = out + rows * cn;
         kernel.tile(xp, k, rows, w.data, k, k, n + c0, n + c1, up, cn);
         for (int64_t i = 0; i < rows * cn; ++i) out[i] = silu(out[i]) * up[i];

@@ -36,11 +36,11 @@ void runFastQkNormRopeCache(const OpContext &ctx, const StepContext &step) {
   const Tensor &key_cache = ctx.operands[3];
   const Tensor &value_cache = ctx.operands[4];
   const Tensor &q_out = ctx.results[0];
-  const int64_t d = intAttrOr(ctx.launch, "head_dim", 2);
+  const int64_t d = ctx.launch.attr(IntAttr::kHeadDim, 2);
   const int64_t q_width = q_out.width;
   const int64_t kv_width = key_cache.width;
-  const float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
-  const double theta = floatAttrOr(ctx.launch, "theta", 1.0);
+  const float eps = static_cast<float>(ctx.launch.attr(FloatAttr::kEps, 0.0));
+  const double theta = ctx.launch.attr(FloatAttr::kTheta, 1.0);
   float *q_norm = step.workspace->floats(kQNormWeights, d);
   float *k_norm = step.workspace->floats(kKNormWeights, d);
   ctx.operands[1].load(0, 0, d, q_norm);

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "lfm/StatusMacros.h"
@@ -50,14 +49,7 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
 absl::StatusOr<std::unique_ptr<DeviceState>> HostPlanMemory::allocateState(
     const StateShape &shape) {
   if (!loaded_) return absl::FailedPreconditionError(absl::StrCat(device_, ": no plan loaded"));
-  // Slots and positions travel as i32 step inputs.
-  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  if (shape.slots < 1 || shape.slots > kMax || shape.max_seq_len < 1 ||
-      shape.max_seq_len > kMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "state pool: slots (", shape.slots, ") and max_seq_len (", shape.max_seq_len,
-        ") must be in [1, 2^31)"));
-  }
+  LFM_RETURN_IF_ERROR(shape.validate());
   auto state = std::make_unique<HostState>(shape, this, generation_);
   for (const ConvStateSpec &c : plan_.conv_states) {
     LFM_ASSIGN_OR_RETURN(int64_t bytes, convStateBytes(c, shape));

@@ -16,8 +16,6 @@
 namespace lfm::cpu {
 namespace {
 
-enum Epilogue : int64_t { kNone = 0, kResidual = 1, kSwiGlu = 2 };
-
 // Output columns per parallel chunk: the weight rows of a chunk stay in cache
 // while every row of x passes over them.
 constexpr int64_t kColumnBlock = 16;
@@ -28,8 +26,8 @@ void runLinear(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &w = ctx.operands[1];
   const Tensor &y = ctx.results[0];
-  const bool prologue_norm = intAttrOr(ctx.launch, "prologue_norm", 0) != 0;
-  const int64_t epilogue = intAttrOr(ctx.launch, "epilogue", kNone);
+  const bool prologue_norm = ctx.launch.attr(IntAttr::kPrologueNorm, 0) != 0;
+  const auto epilogue = static_cast<LinearEpilogue>(ctx.launch.attr(IntAttr::kEpilogue));
   const int64_t rows = x.rows;
   const int64_t k = w.width;
   const int64_t n = w.rows;
@@ -38,7 +36,7 @@ void runLinear(const OpContext &ctx, const StepContext &step) {
   std::vector<float> xf(rows * k);
   std::vector<float> norm_w;
   if (prologue_norm) norm_w = loadAll(ctx.operands[2]);
-  const float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
+  const float eps = static_cast<float>(ctx.launch.attr(FloatAttr::kEps, 0.0));
   pool.parallelFor(rows, rowGrain(k), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       x.loadRow(r, &xf[r * k]);
@@ -61,10 +59,10 @@ void runLinear(const OpContext &ctx, const StepContext &step) {
     std::vector<float> res(y.width);
     for (int64_t r = begin; r < end; ++r) {
       float *o = &out[r * n];
-      if (epilogue == kResidual) {
+      if (epilogue == LinearEpilogue::kResidual) {
         ctx.operands.back().loadRow(r, res.data());
         for (int64_t c = 0; c < y.width; ++c) o[c] += res[c];
-      } else if (epilogue == kSwiGlu) {
+      } else if (epilogue == LinearEpilogue::kSwiglu) {
         // W1 rows first, then W3: y = silu(x W1^T) * (x W3^T).
         for (int64_t c = 0; c < y.width; ++c) o[c] = silu(o[c]) * o[y.width + c];
       }

@@ -9,8 +9,8 @@ namespace lfm::cpu {
 void runRmsNorm(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &y = ctx.results[0];
-  int64_t group = intAttrOr(ctx.launch, "group", x.width);
-  float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
+  int64_t group = ctx.launch.attr(IntAttr::kGroup, x.width);
+  float eps = static_cast<float>(ctx.launch.attr(FloatAttr::kEps, 0.0));
   std::vector<float> w = loadAll(ctx.operands[1]);
   step.pool->parallelFor(x.rows, rowGrain(x.width), [&](int64_t begin, int64_t end) {
     std::vector<float> row(x.width);
@@ -27,7 +27,7 @@ void runAddRmsNorm(const OpContext &ctx, const StepContext &step) {
   const Tensor &residual = ctx.operands[1];
   const Tensor &normed = ctx.results[0];
   const Tensor &sum = ctx.results[1];
-  float eps = static_cast<float>(floatAttrOr(ctx.launch, "eps", 0.0));
+  float eps = static_cast<float>(ctx.launch.attr(FloatAttr::kEps, 0.0));
   std::vector<float> w = loadAll(ctx.operands[2]);
   step.pool->parallelFor(x.rows, rowGrain(x.width), [&](int64_t begin, int64_t end) {
     std::vector<float> row(x.width), res(x.width);

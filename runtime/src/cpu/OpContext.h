@@ -5,10 +5,8 @@
 #define LFM_RUNTIME_CPU_OPCONTEXT_H
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "lfm/Device.h"
 #include "lfm/Plan.h"
 #include "Isa.h"
@@ -50,16 +48,6 @@ using RunFn = void (*)(const OpContext &, const StepContext &);
 // (about 16K elements) that waking a thread pays off.
 inline int64_t rowGrain(int64_t width) {
   return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1);
-}
-
-// Attribute reads; verifyPlan has proven the required ones present.
-inline int64_t intAttrOr(const Launch &launch, absl::string_view name, int64_t dflt) {
-  auto it = launch.ints.find(std::string(name));
-  return it == launch.ints.end() ? dflt : it->second;
-}
-inline double floatAttrOr(const Launch &launch, absl::string_view name, double dflt) {
-  auto it = launch.floats.find(std::string(name));
-  return it == launch.floats.end() ? dflt : it->second;
 }
 
 }  // namespace lfm::cpu

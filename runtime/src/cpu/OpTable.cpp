@@ -1,54 +1,71 @@
-// Dispatch by op name. The tables are constant data, not mutable global
-// state: devices stay independent.
+// Dispatch by OpKind: one entry per op of the schema, in OpKind order, so
+// that an op added to the schema without a cpu kernel fails to compile. The
+// tables are constant data, not mutable global state: devices stay
+// independent.
+#include <cstddef>
+#include <iterator>
+
 #include "CpuOps.h"
 #include "FastOps.h"
 
 namespace lfm::cpu {
 namespace {
 
-constexpr CpuOp kOps[] = {
-    {"embedding", runEmbedding},
-    {"rms_norm", runRmsNorm},
-    {"add_rms_norm", runAddRmsNorm},
-    {"add", runAdd},
-    {"mul", runMul},
-    {"silu", runSilu},
-    {"slice", runSlice},
-    {"gather_rows", runGatherRows},
-    {"linear", runLinear},
-    {"short_conv", runShortConv},
-    {"gated_short_conv", runGatedShortConv},
-    {"rope", runRope},
-    {"kv_cache_write", runKvCacheWrite},
-    {"attention", runAttention},
-    {"qk_norm_rope_cache", runQkNormRopeCache},
+using K = OpKind;
+
+constexpr CpuOp kReferenceOps[] = {
+    {K::kEmbedding, runEmbedding},
+    {K::kRmsNorm, runRmsNorm},
+    {K::kAddRmsNorm, runAddRmsNorm},
+    {K::kAdd, runAdd},
+    {K::kMul, runMul},
+    {K::kSilu, runSilu},
+    {K::kSlice, runSlice},
+    {K::kGatherRows, runGatherRows},
+    {K::kLinear, runLinear},
+    {K::kShortConv, runShortConv},
+    {K::kGatedShortConv, runGatedShortConv},
+    {K::kRope, runRope},
+    {K::kKvCacheWrite, runKvCacheWrite},
+    {K::kAttention, runAttention},
+    {K::kQkNormRopeCache, runQkNormRopeCache},
 };
 
-// The optimized kernels; the other ops run their reference kernel.
+// The optimized kernels; the ops without one run their reference kernel.
 constexpr CpuOp kFastOps[] = {
-    {"linear", runFastLinear},
-    {"attention", runFastAttention},
-    {"short_conv", runFastShortConv},
-    {"gated_short_conv", runFastGatedShortConv},
-    {"embedding", runFastEmbedding},
-    {"gather_rows", runFastGatherRows},
-    {"qk_norm_rope_cache", runFastQkNormRopeCache},
+    {K::kEmbedding, runFastEmbedding},
+    {K::kRmsNorm, runRmsNorm},
+    {K::kAddRmsNorm, runAddRmsNorm},
+    {K::kAdd, runAdd},
+    {K::kMul, runMul},
+    {K::kSilu, runSilu},
+    {K::kSlice, runSlice},
+    {K::kGatherRows, runFastGatherRows},
+    {K::kLinear, runFastLinear},
+    {K::kShortConv, runFastShortConv},
+    {K::kGatedShortConv, runFastGatedShortConv},
+    {K::kRope, runRope},
+    {K::kKvCacheWrite, runKvCacheWrite},
+    {K::kAttention, runFastAttention},
+    {K::kQkNormRopeCache, runFastQkNormRopeCache},
 };
+
+template <size_t N>
+constexpr bool inKindOrder(const CpuOp (&ops)[N]) {
+  if (N != static_cast<size_t>(kNumOpKinds)) return false;
+  for (size_t i = 0; i < N; ++i)
+    if (static_cast<size_t>(ops[i].kind) != i) return false;
+  return true;
+}
+static_assert(inKindOrder(kReferenceOps),
+              "kReferenceOps needs one kernel per op of the schema, in OpKind order");
+static_assert(inKindOrder(kFastOps),
+              "kFastOps needs one kernel per op of the schema, in OpKind order");
 
 }  // namespace
 
-const CpuOp *findCpuOp(std::string_view name) {
-  for (const CpuOp &op : kOps) {
-    if (op.name == name) return &op;
-  }
-  return nullptr;
-}
+const CpuOp &referenceCpuOp(OpKind kind) { return kReferenceOps[static_cast<size_t>(kind)]; }
 
-const CpuOp *findFastCpuOp(std::string_view name) {
-  for (const CpuOp &op : kFastOps) {
-    if (op.name == name) return &op;
-  }
-  return findCpuOp(name);
-}
+const CpuOp &fastCpuOp(OpKind kind) { return kFastOps[static_cast<size_t>(kind)]; }
 
 }  // namespace lfm::cpu

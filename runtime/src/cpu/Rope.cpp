@@ -11,8 +11,8 @@ namespace lfm::cpu {
 void runRope(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &y = ctx.results[0];
-  const int64_t head_dim = intAttrOr(ctx.launch, "head_dim", 2);
-  const double theta = floatAttrOr(ctx.launch, "theta", 1.0);
+  const int64_t head_dim = ctx.launch.attr(IntAttr::kHeadDim, 2);
+  const double theta = ctx.launch.attr(FloatAttr::kTheta, 1.0);
   step.pool->parallelFor(step.tokens, rowGrain(x.width), [&](int64_t begin, int64_t end) {
     std::vector<float> row(x.width), cos_a(head_dim / 2), sin_a(head_dim / 2);
     for (int64_t t = begin; t < end; ++t) {

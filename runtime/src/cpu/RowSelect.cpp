@@ -9,7 +9,7 @@ namespace lfm::cpu {
 void runSlice(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
   const Tensor &y = ctx.results[0];
-  int64_t offset = intAttrOr(ctx.launch, "offset", 0);
+  int64_t offset = ctx.launch.attr(IntAttr::kOffset, 0);
   step.pool->parallelFor(y.rows, rowGrain(y.width), [&](int64_t begin, int64_t end) {
     std::vector<float> row(y.width);
     for (int64_t r = begin; r < end; ++r) {

@@ -171,7 +171,7 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
     const Launch &launch = plan.launches[li];
     if (launch.operands.size() + launch.results.size() > static_cast<size_t>(kMaxKernelBuffers)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "cuda device: launch ", li, " (", launch.op, ") binds ",
+          "cuda device: launch ", li, " (", opName(launch.op), ") binds ",
           launch.operands.size() + launch.results.size(), " buffers, the kernel ABI allows ",
           kMaxKernelBuffers));
     }
@@ -371,7 +371,7 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
         static_cast<unsigned>(ld.block[1]), static_cast<unsigned>(ld.block[2]),
         static_cast<unsigned>(kernel.dynamic_shared_bytes), stream_, params, nullptr);
     if (r != CUDA_SUCCESS) {
-      return check(r, absl::StrCat("launching ", kernel.name, " (launch ", li, ", ", launch.op,
+      return check(r, absl::StrCat("launching ", kernel.name, " (launch ", li, ", ", opName(launch.op),
                                    ", grid ", ld.grid[0], "x", ld.grid[1], "x", ld.grid[2],
                                    ", block ", ld.block[0], "x", ld.block[1], "x", ld.block[2],
                                    ", ", kernel.dynamic_shared_bytes, " B shared, from ",
@@ -385,7 +385,7 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
       LFM_RETURN_IF_ERROR(check(
           a.cuMemcpyDtoDAsync(address(launch.results[ri], &state), result_scratch_[ri].address(),
                               static_cast<size_t>(bytes), stream_),
-          absl::StrCat("copying the result of launch ", li, " (", launch.op, ") into place")));
+          absl::StrCat("copying the result of launch ", li, " (", opName(launch.op), ") into place")));
     }
   }
   return events != nullptr ? events->endStep(stream_) : absl::OkStatus();

@@ -76,7 +76,7 @@ absl::Status EmuDevice::bindLaunches() {
     const KernelInfo &kernel = kernels_[launch.kernel];
     if (launch.operands.size() + launch.results.size() > kMaxKernelBuffers) {
       return absl::InvalidArgumentError(absl::StrCat("emu device: launch ", li, " (op '",
-                                                     launch.op, "') binds more than ",
+                                                     opName(launch.op), "') binds more than ",
                                                      kMaxKernelBuffers, " buffers"));
     }
     BoundLaunch bound;

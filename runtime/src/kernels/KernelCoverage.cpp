@@ -16,7 +16,7 @@ absl::Status checkKernelCoverage(absl::string_view device, const Plan &plan,
     const Launch &launch = plan.launches[li];
     if (launch.kernel < 0) {
       return absl::FailedPreconditionError(absl::StrCat(
-          device, ": launch ", li, " (", launch.op,
+          device, ": launch ", li, " (", opName(launch.op),
           ") has no generated kernel: the artifact was compiled without CUDA code "
           "generation (recompile it with lfm-compile, or use --device cpu)"));
     }
@@ -24,7 +24,7 @@ absl::Status checkKernelCoverage(absl::string_view device, const Plan &plan,
       if (ki < 0) continue;
       if (ki >= count) {
         return absl::FailedPreconditionError(absl::StrCat(
-            device, ": launch ", li, " (", launch.op, ") uses kernel ", ki,
+            device, ": launch ", li, " (", opName(launch.op), ") uses kernel ", ki,
             " but the kernel table has ", count, " (Device::setKernels)"));
       }
       if (checked[ki]) continue;
@@ -32,7 +32,7 @@ absl::Status checkKernelCoverage(absl::string_view device, const Plan &plan,
       if (absl::Status s = usable(kernels[ki]); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(device, ": kernel ", ki, " (",
                                                    kernels[ki].name, ", launch ", li, ", ",
-                                                   launch.op, "): ", s.message()));
+                                                   opName(launch.op), "): ", s.message()));
       }
     }
   }

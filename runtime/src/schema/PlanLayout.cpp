@@ -23,7 +23,7 @@ int64_t product(std::initializer_list<int64_t> factors) {
 }
 
 std::string launchName(const Plan &plan, size_t i) {
-  return absl::StrCat("launch ", i, " (", plan.launches[i].op, ")");
+  return absl::StrCat("launch ", i, " (", opName(plan.launches[i].op), ")");
 }
 
 absl::Status checkRef(const Plan &plan, size_t launch, BufferRef ref) {

@@ -4,6 +4,7 @@
 // which must still give kernels that NVRTC compiles (when it is present).
 #include <gtest/gtest.h>
 
+#include "../runtime/LaunchByName.h"
 #include "codegen/cuda/KernelEmitter.h"
 #include "codegen/cuda/Nvrtc.h"
 #include "llvm/Support/Error.h"
@@ -41,7 +42,7 @@ struct PlanMaker {
   lfm::Launch &launch(std::string op, std::vector<BufferRef> operands,
                       std::vector<BufferRef> results) {
     lfm::Launch l;
-    l.op = std::move(op);
+    l.op = lfm::testing::opNamed(op);
     l.operands = std::move(operands);
     l.results = std::move(results);
     plan.launches.push_back(l);
@@ -112,16 +113,16 @@ TEST(CudaEmitters, ErrorsNameTheLaunch) {
   PlanMaker m;
   BufferRef a = m.act(8), b = m.act(8);
   m.launch("add", {a, b}, {a});
-  m.launch("frobnicate", {a}, {b});
+  m.launch("add", {a}, {b}).op = static_cast<lfm::OpKind>(99);
   llvm::Expected<std::vector<lfm::KernelInfo>> kernels = emitKernels(m.plan);
   ASSERT_FALSE(static_cast<bool>(kernels));
   EXPECT_EQ(llvm::toString(kernels.takeError()),
-            "launch 1 (frobnicate): not an op of the schema");
+            "launch 1 (op 99): not an op of the schema");
 
   PlanMaker bad;
   BufferRef x = bad.act(8);
-  bad.launch("rms_norm", {x, bad.weight({8})}, {x}).ints["group"] = 3;
-  bad.plan.launches[0].floats["eps"] = 1e-5;
+  bad.launch("rms_norm", {x, bad.weight({8})}, {x}).set(lfm::IntAttr::kGroup, 3);
+  bad.plan.launches[0].set(lfm::FloatAttr::kEps, 1e-5);
   kernels = emitKernels(bad.plan);
   ASSERT_FALSE(static_cast<bool>(kernels));
   EXPECT_EQ(llvm::toString(kernels.takeError()),
@@ -147,21 +148,21 @@ TEST(CudaEmitters, OddShapesUseNarrowAccessesAndStillCompile) {
   // per group.
   BufferRef x = m.act(100), y = m.act(100);
   lfm::Launch &grouped = m.launch("rms_norm", {x, m.weight({20})}, {y});
-  grouped.ints["group"] = 20;
-  grouped.floats["eps"] = 1e-6;
+  grouped.set(lfm::IntAttr::kGroup, 20);
+  grouped.set(lfm::FloatAttr::kEps, 1e-6);
   // A wide row: a block reduction with several chunks per lane.
   BufferRef wide = m.act(6000, lfm::DType::kF16), wideOut = m.act(6000, lfm::DType::kF16);
-  m.launch("rms_norm", {wide, m.weight({6000})}, {wideOut}).floats["eps"] = 1e-5;
+  m.launch("rms_norm", {wide, m.weight({6000})}, {wideOut}).set(lfm::FloatAttr::kEps, 1e-5);
   m.launch("add_rms_norm", {wide, wideOut, m.weight({6000})}, {m.act(6000, lfm::DType::kF16),
                                                                 m.act(6000, lfm::DType::kF16)})
-      .floats["eps"] = 1e-5;
+      .set(lfm::FloatAttr::kEps, 1e-5);
   // Odd slice offset; rope with head_dim 6 (3 pairs: chunk 1).
   BufferRef wide3 = m.act(21, lfm::DType::kF16);
-  m.launch("slice", {wide3}, {m.act(5, lfm::DType::kF16)}).ints["offset"] = 3;
+  m.launch("slice", {wide3}, {m.act(5, lfm::DType::kF16)}).set(lfm::IntAttr::kOffset, 3);
   BufferRef rows = {BufferRef::kInput, 1}, start = {BufferRef::kInput, 3};
   lfm::Launch &rope = m.launch("rope", {m.act(12), rows, start}, {m.act(12)});
-  rope.ints["head_dim"] = 6;
-  rope.floats["theta"] = 10000.0;
+  rope.set(lfm::IntAttr::kHeadDim, 6);
+  rope.set(lfm::FloatAttr::kTheta, 10000.0);
   m.launch("gather_rows", {m.act(7), {BufferRef::kInput, 4}},
            {m.act(7, lfm::DType::kF32, lfm::RowSpace::kLogitRows)});
 
@@ -205,8 +206,10 @@ TEST(CudaEmitters, OddAttentionShapesCompileInBothForms) {
                                {BufferRef::kKeyCache, layer},
                                {BufferRef::kValueCache, layer}, rowOffsets, slots, start},
                               {m.act(c.heads * c.headDim, c.dtype)});
-    l.ints = {{"heads", c.heads}, {"kv_heads", c.kvHeads}, {"head_dim", c.headDim}};
-    l.floats["scale"] = 0.125;
+    l.set(lfm::IntAttr::kHeads, c.heads);
+    l.set(lfm::IntAttr::kKvHeads, c.kvHeads);
+    l.set(lfm::IntAttr::kHeadDim, c.headDim);
+    l.set(lfm::FloatAttr::kScale, 0.125);
   }
   std::vector<lfm::KernelInfo> kernels = emit(m.plan);
   ASSERT_EQ(kernels.size(), 6u);

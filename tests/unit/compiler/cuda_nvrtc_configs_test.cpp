@@ -57,7 +57,7 @@ std::optional<lfm::Plan> buildPlan(const std::string &path, bool fusion) {
   EXPECT_TRUE(mlir::succeeded(plan));
   if (mlir::failed(plan))
     return std::nullopt;
-  plan->dtype = dtype;
+  EXPECT_EQ(plan->dtype, dtype);  // PlanBuilder reads it from the IR
   return std::move(*plan);
 }
 
@@ -92,7 +92,7 @@ TEST_P(NvrtcConfigs, EveryKernelCompilesForSm80AndSm90) {
     // large-rows variants of linear and attention).
     EXPECT_LE(kernels->size(), 32u);
     for (const lfm::Launch &launch : plan->launches)
-      EXPECT_GE(launch.kernel, 0) << launch.op;
+      EXPECT_GE(launch.kernel, 0) << ::lfm::opName(launch.op);
 
     auto start = std::chrono::steady_clock::now();
     llvm::Expected<CompileStats> stats = mlir::lfm::cuda::compileKernels(*kernels, options);

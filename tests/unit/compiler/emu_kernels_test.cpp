@@ -519,7 +519,7 @@ CompiledModel compileModel(const std::string &config_path, DType dtype, bool fus
   EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
   mlir::FailureOr<Plan> plan = mlir::lfm::buildPlan(*module, *config);
   EXPECT_TRUE(mlir::succeeded(plan));
-  plan->dtype = dtype;
+  EXPECT_EQ(plan->dtype, dtype);  // PlanBuilder reads it from the IR
   plan->default_max_seq_len = 1024;
   plan->default_slots = 2;
   plan->max_tokens_per_step = 128;

@@ -15,6 +15,7 @@
 #include "lfm/Device.h"
 #include "lfm/KernelAbi.h"
 #include "lfm/Plan.h"
+#include "LaunchByName.h"
 
 namespace lfm::testing {
 
@@ -136,11 +137,10 @@ class PlanBuilder {
                  std::map<std::string, int64_t> ints = {},
                  std::map<std::string, double> floats = {}) {
     Launch l;
-    l.op = std::move(op);
+    l.op = opNamed(op);
     l.operands = std::move(operands);
     l.results = std::move(results);
-    l.ints = std::move(ints);
-    l.floats = std::move(floats);
+    setAttrs(l, ints, floats);
     plan.launches.push_back(std::move(l));
     return plan.launches.back();
   }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "LaunchByName.h"
 #include "artifact/lfma_generated.h"
 #include "lfm/WeightLoader.h"
 
@@ -66,11 +67,10 @@ Launch launch(std::string op, std::vector<BufferRef> operands, std::vector<Buffe
               std::map<std::string, int64_t> ints = {}, std::map<std::string, double> floats = {},
               int32_t layer = -1) {
   Launch l;
-  l.op = std::move(op);
+  l.op = testing::opNamed(op);
   l.operands = std::move(operands);
   l.results = std::move(results);
-  l.ints = std::move(ints);
-  l.floats = std::move(floats);
+  testing::setAttrs(l, ints, floats);
   l.layer = layer;
   return l;
 }
@@ -467,10 +467,10 @@ TEST_F(ArtifactTest, WriterRejectsBadInputAndKeepsTheExistingFile) {
   std::string p = path("keep.lfma");
   writeBytes(p, {'o', 'l', 'd'});
   Artifact a = tinyArtifact();
-  a.plan.launches[0].op = "no_such_op";
+  a.plan.launches[0].op = static_cast<OpKind>(kNumOpKinds);  // outside the schema
   absl::Status st = writeArtifact(a, nullptr, p);
   EXPECT_FALSE(st.ok());
-  EXPECT_NE(message(st).find("no_such_op"), std::string::npos) << st;
+  EXPECT_NE(message(st).find("is not in the op schema"), std::string::npos) << st;
   EXPECT_EQ(readBytes(p), (std::vector<uint8_t>{'o', 'l', 'd'}));
 
   Artifact good = tinyArtifact();
@@ -792,11 +792,45 @@ TEST_F(HostileMetadataTest, LaunchOpKindsAreChecked) {
       {nullptr, static_cast<fb::OpKind>(99), "plan.launches[0].kind: invalid value 99"},
       {"add", fb::OpKind::Mul, "op 'add' and kind 'mul' disagree"},
       {nullptr, flatbuffers::nullopt, "names no op"},
+      {"fused_everything", flatbuffers::nullopt,
+       "plan.launches[0].op: unknown op 'fused_everything' (known: embedding, rms_norm,"},
   };
   for (const Case &c : cases) {
     flatbuffers::FlatBufferBuilder b;
     std::vector<flatbuffers::Offset<fb::Launch>> launches = {fb::CreateLaunchDirect(
         b, c.op, nullptr, nullptr, nullptr, nullptr, -1, -1, -1, 0, 0, c.kind)};
+    auto plan = fb::CreatePlanDirect(b, tinyConfig(b), fb::DType::F32, nullptr, nullptr, nullptr,
+                                     nullptr, &launches, 64, 1, 16);
+    b.Finish(fb::CreateArtifact(b, plan), fb::ArtifactIdentifier());
+    auto a = readHostile(b);
+    ASSERT_FALSE(a.ok()) << c.expect;
+    EXPECT_NE(message(a.status()).find(c.expect), std::string::npos) << a.status();
+  }
+}
+
+// Attributes are stored by name and read into the schema's typed slots: a
+// name outside the schema, or one given twice, is rejected while decoding.
+TEST_F(HostileMetadataTest, LaunchAttributeNamesAreChecked) {
+  struct Case {
+    std::vector<const char *> ints, floats;
+    const char *expect;
+  } cases[] = {
+      {{"prolog_norm"}, {}, "plan.launches[0].ints[0]: unknown attribute 'prolog_norm' (known: "
+                            "group, offset, prologue_norm, epilogue, heads, kv_heads, head_dim)"},
+      {{}, {"eps", "epsilon"}, "plan.launches[0].floats[1]: unknown attribute 'epsilon'"},
+      {{"epilogue", "prologue_norm", "epilogue"}, {},
+       "plan.launches[0].ints[2]: duplicate attribute 'epilogue'"},
+      {{}, {"eps", "eps"}, "plan.launches[0].floats[1]: duplicate attribute 'eps'"},
+  };
+  for (const Case &c : cases) {
+    flatbuffers::FlatBufferBuilder b;
+    std::vector<flatbuffers::Offset<fb::IntAttr>> ints;
+    for (const char *name : c.ints) ints.push_back(fb::CreateIntAttrDirect(b, name, 0));
+    std::vector<flatbuffers::Offset<fb::FloatAttr>> floats;
+    for (const char *name : c.floats) floats.push_back(fb::CreateFloatAttrDirect(b, name, 1.0));
+    std::vector<flatbuffers::Offset<fb::Launch>> launches = {
+        fb::CreateLaunchDirect(b, nullptr, &ints, &floats, nullptr, nullptr, -1, -1, -1, 0, 0,
+                               fb::OpKind::Linear)};
     auto plan = fb::CreatePlanDirect(b, tinyConfig(b), fb::DType::F32, nullptr, nullptr, nullptr,
                                      nullptr, &launches, 64, 1, 16);
     b.Finish(fb::CreateArtifact(b, plan), fb::ArtifactIdentifier());
@@ -903,26 +937,30 @@ TEST(VerifyPlanTest, RejectsBadLargeRowsVariants) {
 
 TEST(VerifyPlanTest, RejectsUnknownOpsAndBadAttributes) {
   Plan p = tinyPlan();
-  p.launches[4].op = "fused_everything";
-  expectRejected(p, "unknown op 'fused_everything'");
+  p.launches[4].op = static_cast<OpKind>(200);
+  expectRejected(p, "plan.launches[4] (?, layer 0): op 200 is not in the op schema");
   p = tinyPlan();
-  p.launches[1].floats.clear();
+  p.launches[1].clear(FloatAttr::kEps);
   expectRejected(p, "plan.launches[1] (rms_norm, layer 0): missing required attribute floats.eps");
   p = tinyPlan();
-  p.launches[16].ints.erase("kv_heads");
+  p.launches[16].clear(IntAttr::kKvHeads);
   expectRejected(p, "missing required attribute ints.kv_heads");
   p = tinyPlan();
-  p.launches[2].ints["prolog_norm"] = 1;
-  expectRejected(p, "unknown attribute ints.prolog_norm");
+  p.launches[2].set(IntAttr::kGroup, 4);
+  expectRejected(p, "attribute ints.group is not taken by linear (it takes prologue_norm, "
+                    "epilogue)");
   p = tinyPlan();
-  p.launches[4].ints["epilogue"] = 3;
+  p.launches[1].set(FloatAttr::kTheta, 1.0);
+  expectRejected(p, "attribute floats.theta is not taken by rms_norm (it takes eps)");
+  p = tinyPlan();
+  p.launches[4].set(IntAttr::kEpilogue, 3);
   expectRejected(p, "ints.epilogue must be 0, 1 or 2");
   p = tinyPlan();
-  p.launches[16].floats["scale"] = std::nan("");
+  p.launches[16].set(FloatAttr::kScale, std::nan(""));
   expectRejected(p, "floats.scale must be positive and finite");
   p = tinyPlan();
-  p.launches[16].ints["heads"] = 3;
-  p.launches[16].ints["kv_heads"] = 2;
+  p.launches[16].set(IntAttr::kHeads, 3);
+  p.launches[16].set(IntAttr::kKvHeads, 2);
   expectRejected(p, "heads (3) is not a multiple of kv_heads (2)");
 }
 
@@ -955,19 +993,20 @@ TEST(VerifyPlanTest, RejectsShapeMismatches) {
   p.launches[18].operands[1] = act(BCX);
   expectRejected(p, "has width 8 but activation 'bcx' has width 24");
   p = tinyPlan();
-  p.launches[9].ints["offset"] = 12;  // q = qkv[:, 12:20] runs past 16 columns
+  p.launches[9].set(IntAttr::kOffset, 12);  // q = qkv[:, 12:20] runs past 16 columns
   expectRejected(p, "columns [12, 20) are not within the 16 columns");
   p = tinyPlan();
-  p.launches[16].ints["head_dim"] = 8;
+  p.launches[16].set(IntAttr::kHeadDim, 8);
   expectRejected(p, "key cache 0 holds 1 heads of 4, expected 1 of 8");
   p = tinyPlan();
   p.launches[22].results[0] = act(H);  // gather_rows into token rows
   expectRejected(p, "must have one row per logit row");
   p = tinyPlan();
-  p.launches[9].ints["offset"] = std::numeric_limits<int64_t>::max() - 4;  // offset + width would overflow
+  // offset + width would overflow
+  p.launches[9].set(IntAttr::kOffset, std::numeric_limits<int64_t>::max() - 4);
   expectRejected(p, "ints.offset 9223372036854775803 is outside the 16 columns");
   p = tinyPlan();
-  p.launches[9].ints["offset"] = -1;
+  p.launches[9].set(IntAttr::kOffset, -1);
   expectRejected(p, "ints.offset -1 is outside the 16 columns");
   p = tinyPlan();  // the logits have logit rows (the first launch writing them
                    // reads logit rows): a second one from token rows is wrong

@@ -46,7 +46,7 @@ class FakeDriver : public ::testing::Test {
     std::vector<KernelInfo> kernels;
     for (size_t i = 0; i < plan.launches.size(); ++i) {
       KernelInfo k;
-      k.name = "k" + std::to_string(i) + "_" + plan.launches[i].op;
+      k.name = "k" + std::to_string(i) + "_" + opName(plan.launches[i].op);
       k.entry_point = k.name;
       k.binaries = {{"sm_90", KernelBinary::Kind::kCubin, bytes("CUBIN sm_90 " + k.name)},
                     {"compute_90", KernelBinary::Kind::kPtx, bytes("PTX 90 " + k.name + ptx_extra)}};
@@ -202,7 +202,7 @@ TEST_F(FakeDriver, EveryLaunchGetsItsGridAndArgs) {
     const FakeLaunch &fl = log_->launches[i];
     const Launch &launch = plan.launches[i];
     SCOPED_TRACE(fl.entry);
-    EXPECT_EQ(fl.entry, "k" + std::to_string(i) + "_" + launch.op);
+    EXPECT_EQ(fl.entry, "k" + std::to_string(i) + "_" + opName(launch.op));
     EXPECT_EQ(fl.grid, (std::array<unsigned, 3>{5, 1, 1}));
     EXPECT_EQ(fl.block, (std::array<unsigned, 3>{32, 1, 1}));
     LfmKernelArgs a = argsOf(fl);
@@ -244,7 +244,7 @@ TEST_F(FakeDriver, LargeRowsVariantIsPickedByRowCount) {
   const size_t n = b.plan.launches.size();
   for (size_t i = 0; i < n; ++i) {
     KernelInfo k = kernels[i];
-    k.name = k.entry_point = "big" + std::to_string(i) + "_" + b.plan.launches[i].op;
+    k.name = k.entry_point = "big" + std::to_string(i) + "_" + opName(b.plan.launches[i].op);
     k.binaries = {{"sm_90", KernelBinary::Kind::kCubin, bytes("CUBIN sm_90 " + k.name)}};
     k.geometry.block = {64, 1, 1};
     b.plan.launches[i].large_rows_kernel = static_cast<int32_t>(kernels.size());
@@ -279,7 +279,7 @@ TEST_F(FakeDriver, LargeRowsVariantIsPickedByRowCount) {
       // R = 2 < 4 always; T = 5 >= 4 picks the variant, T = 3 does not.
       const bool large = !logit_rows && tokens >= 4;
       EXPECT_EQ(log_->launches[i].entry,
-                (large ? "big" : "k") + std::to_string(i) + "_" + launch.op);
+                (large ? "big" : "k") + std::to_string(i) + "_" + opName(launch.op));
       EXPECT_EQ(log_->launches[i].block[0], large ? 64u : 32u);
     }
   }

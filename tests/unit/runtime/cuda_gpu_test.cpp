@@ -118,7 +118,7 @@ std::vector<std::string> compareLaunches(Device &ref, Device &test, const Plan &
         Device &dev = *devices[d];
         absl::Status st = dev.load(one, weights);
         if (!st.ok()) {
-          failures.push_back(absl::StrCat("launch ", li, " (", launch.op, ") on ", dev.name(),
+          failures.push_back(absl::StrCat("launch ", li, " (", opName(launch.op), ") on ", dev.name(),
                                           ": load: ", st.message()));
           return failures;
         }
@@ -140,7 +140,7 @@ std::vector<std::string> compareLaunches(Device &ref, Device &test, const Plan &
         }
         st = dev.execute(step.inputs(), **state, {});
         if (!st.ok()) {
-          failures.push_back(absl::StrCat("step ", s, " launch ", li, " (", launch.op, ") on ",
+          failures.push_back(absl::StrCat("step ", s, " launch ", li, " (", opName(launch.op), ") on ",
                                           dev.name(), ": ", st.message()));
           return failures;
         }
@@ -159,7 +159,7 @@ std::vector<std::string> compareLaunches(Device &ref, Device &test, const Plan &
           worst_ref = refName(r);
         }
       }
-      std::string line = absl::StrCat("step ", s, " launch ", li, " ", launch.op,
+      std::string line = absl::StrCat("step ", s, " launch ", li, " ", opName(launch.op),
                                       launch.kernel >= 0 && launch.kernel < int(kernels.size())
                                           ? absl::StrCat(" [", kernels[launch.kernel].name, "]")
                                           : "",

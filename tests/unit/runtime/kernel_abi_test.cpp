@@ -31,7 +31,7 @@ Plan planWithVariant(LargeRowsBasis basis, RowSpace rows) {
   p.activations.push_back(ActivationSpec{});
   p.activations[0].rows = rows;
   Launch l;
-  l.op = "attention";
+  l.op = OpKind::kAttention;
   l.results = {{BufferRef::kActivation, 0}};
   l.kernel = 0;
   l.large_rows_kernel = 1;
