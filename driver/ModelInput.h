@@ -3,7 +3,12 @@
 // The compiler's inputs: a Hugging Face LFM2 config (config.json or a
 // checkpoint folder), imported into the lfm dialect; or an .mlir file at any
 // stage the pipeline accepts (imported, fused, kernel-formed and planned, as
-// `--dump-ir` and lfm-opt print it), parsed.
+// `--dump-ir` and lfm-opt print it), parsed. The pipeline runs on either;
+// on IR it has already run on, it changes nothing.
+//
+// A plan's layer numbers come from the ops' locations
+// (`loc("model.layers.3")`), which --dump-ir's files do not carry: their
+// plans and kernels are the model's, less the layer column of --emit plan.
 //
 //===----------------------------------------------------------------------===//
 
