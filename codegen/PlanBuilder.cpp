@@ -300,8 +300,10 @@ FailureOr<::lfm::Plan> PlanBuilder::build(func::FuncOp func) {
   }
   if (buffers.lookup(logitsValue).kind != ::lfm::BufferRef::kLogits)
     return func.emitOpError("the returned logits were not produced");
-  // The storage dtype is the one the importer gave the embedding table (f32
-  // for a graph without one).
+  // The storage dtype is the one the importer gave the embedding table; in a
+  // hand-written graph without one, its first weight's (f32 without weights).
+  if (!plan.weights.empty())
+    plan.dtype = plan.weights.front().dtype;
   for (auto embedding : func.getOps<EmbeddingOp>()) {
     FailureOr<::lfm::DType> dtype = storageDType(
         embedding, embedding.getTable().getType().cast<ShapedType>().getElementType());

@@ -6,7 +6,9 @@
 // row, how many rows share a block, how wide each thread's vector access is)
 // and a small template filler for readable kernel text.
 //
-// Emitters write kernels as raw-string templates with ${name} placeholders:
+// Emitters fill kernel templates with ${name} placeholders: whole kernels
+// are files under cuda/kernels/ (embedded at build time), small fragments
+// raw strings beside the emitter:
 //
 //   fillTemplate(R"(  lfm_load_n<${C}>(x + ${OFF}, v);)", {{"C", "8"}, ...})
 //

@@ -2,37 +2,30 @@
 //
 //   lfm-compile MODEL_DIR_OR_CONFIG -o model.lfma [--embed-weights]
 //   lfm-compile MODEL_DIR_OR_CONFIG --emit mlir|plan|cuda|ptx [-o FILE]
+//   lfm-compile FILE.mlir [--config CONFIG] --emit plan|cuda|...
 //
 // Artifacts carry every kernel's CUDA source and, when NVRTC can be loaded,
 // its CUBIN and PTX for each --target.
 //
 // Reads a Hugging Face LFM2 config (a config.json or a checkpoint folder),
-// builds the graph IR, runs the pipeline and emits what was asked for.
+// builds the graph IR, runs the pipeline and emits what was asked for; or
+// takes the IR from an .mlir file at any stage of the pipeline. The work is
+// the compiler driver's (driver/Compile.h); this file parses the options and
+// reports.
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/PlanBuilder.h"
 #include "codegen/PlanPrinter.h"
 #include "codegen/cuda/CudaPrinter.h"
 #include "codegen/cuda/KernelEmitter.h"
-#include "codegen/cuda/Nvrtc.h"
-#include "ir/LfmDialect.h"
-#include "lfm/Artifact.h"
-#include "lfm/TokenizerFiles.h"
-#include "lfm/WeightLoader.h"
-#include "models/Lfm2Config.h"
-#include "models/Lfm2Importer.h"
-#include "passes/IrDump.h"
-#include "passes/Passes.h"
+#include "driver/ArtifactOutput.h"
+#include "driver/Compile.h"
+#include "driver/KernelBinaries.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -43,13 +36,20 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class EmitKind { Artifact, Mlir, Plan, Cuda, Ptx };
-enum class DTypeChoice { Auto, F32, BF16, F16 };
+using mlir::lfm::driver::StorageChoice;
 
 cl::OptionCategory category("lfm-compile options");
 
 cl::opt<std::string> inputPath(
     cl::Positional, cl::Required, cl::cat(category),
-    cl::desc("<config.json or Hugging Face checkpoint folder>"));
+    cl::desc("<config.json, Hugging Face checkpoint folder, or lfm IR "
+             "(FILE.mlir, '-' for stdin)>"));
+
+cl::opt<std::string> configPath(
+    "config", cl::cat(category), cl::value_desc("path"),
+    cl::desc("For an .mlir input: the model's config.json or checkpoint "
+             "folder, which the plan records (default: what the IR implies: "
+             "vocab from the logits, one layer per state argument, ...)"));
 
 cl::opt<EmitKind> emitKind(
     "emit", cl::cat(category), cl::init(EmitKind::Artifact),
@@ -88,15 +88,15 @@ cl::opt<std::string> outputPath(
     "o", cl::cat(category), cl::init("-"), cl::value_desc("file"),
     cl::desc("Output file ('-' for stdout, the default)"));
 
-cl::opt<DTypeChoice> dtypeChoice(
-    "dtype", cl::cat(category), cl::init(DTypeChoice::Auto),
+cl::opt<StorageChoice> dtypeChoice(
+    "dtype", cl::cat(category), cl::init(StorageChoice::Auto),
     cl::desc("Storage type of weights, activations and state on the device "
              "(accumulation is always f32)"),
     cl::values(
-        clEnumValN(DTypeChoice::Auto, "auto", "the checkpoint's torch_dtype"),
-        clEnumValN(DTypeChoice::F32, "f32", "float32"),
-        clEnumValN(DTypeChoice::BF16, "bf16", "bfloat16"),
-        clEnumValN(DTypeChoice::F16, "f16", "float16")));
+        clEnumValN(StorageChoice::Auto, "auto", "the checkpoint's torch_dtype"),
+        clEnumValN(StorageChoice::F32, "f32", "float32"),
+        clEnumValN(StorageChoice::BF16, "bf16", "bfloat16"),
+        clEnumValN(StorageChoice::F16, "f16", "float16")));
 
 cl::opt<bool> embedWeights(
     "embed-weights", cl::cat(category),
@@ -154,22 +154,7 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-Type storageType(MLIRContext &context, const ::lfm::ModelConfig &config) {
-  DTypeChoice choice = dtypeChoice;
-  if (choice == DTypeChoice::Auto)
-    choice = config.torch_dtype == "bfloat16"  ? DTypeChoice::BF16
-             : config.torch_dtype == "float16" ? DTypeChoice::F16
-                                               : DTypeChoice::F32;
-  Builder b(&context);
-  switch (choice) {
-  case DTypeChoice::BF16:
-    return b.getBF16Type();
-  case DTypeChoice::F16:
-    return b.getF16Type();
-  default:
-    return b.getF32Type();
-  }
-}
+int fail(llvm::Error error) { return fail(llvm::toString(std::move(error))); }
 
 /// Writes text output to -o (stdout by default).
 int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
@@ -183,139 +168,45 @@ int writeText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   return 0;
 }
 
-/// The model folder: the input, or the folder holding the config file.
-std::string modelFolder() {
-  if (llvm::sys::fs::is_directory(inputPath))
-    return inputPath;
-  std::string parent(llvm::sys::path::parent_path(inputPath));
-  return parent.empty() ? "." : parent;
-}
-
-/// The checkpoint to embed: --weights, else the model folder.
-std::string checkpointPath() {
-  return weightsPath.empty() ? modelFolder() : std::string(weightsPath);
-}
-
-/// The tokenizer files to carry: --tokenizer, else the model folder's.
-absl::StatusOr<::lfm::TokenizerFiles> tokenizerFiles() {
-  if (noTokenizer)
-    return ::lfm::TokenizerFiles{};
-  if (!tokenizerPath.empty()) {
-    absl::StatusOr<::lfm::TokenizerFiles> files =
-        ::lfm::readTokenizerFilesAt(tokenizerPath);
-    if (files.ok() && files->tokenizer_json.empty())
-      return absl::NotFoundError("--tokenizer " + tokenizerPath +
-                                 ": no tokenizer.json there");
-    return files;
-  }
-  return ::lfm::readTokenizerFiles(modelFolder());
-}
-
-/// The --target list (or the default), or an error.
-llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> compileTargets() {
-  if (targetNames.empty())
-    return mlir::lfm::cuda::defaultCompileTargets();
-  std::vector<mlir::lfm::cuda::CompileTarget> targets;
-  for (const std::string &name : targetNames) {
-    llvm::Expected<mlir::lfm::cuda::CompileTarget> target =
-        mlir::lfm::cuda::parseCompileTarget(name);
-    if (!target)
-      return target.takeError();
-    if (llvm::none_of(targets, [&](const auto &t) { return t.name == target->name; }))
-      targets.push_back(*target);
-  }
-  return targets;
-}
-
-/// Compiles the kernels for the targets. Without NVRTC, a warning: the
-/// artifact then has sources only.
-int compileBinaries(std::vector<::lfm::KernelInfo> &kernels) {
-  llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> targets =
-      compileTargets();
-  if (!targets)
-    return fail(llvm::toString(targets.takeError()));
-  if (llvm::Error error = mlir::lfm::cuda::checkNvrtcAvailable()) {
-    llvm::WithColor::warning(llvm::errs(), "lfm-compile")
-        << llvm::toString(std::move(error))
-        << "; the artifact has the kernel sources but no binaries (the cpu "
-           "and emu devices run it; the cuda device needs binaries)\n";
-    return 0;
-  }
-  mlir::lfm::cuda::CompileOptions options;
-  options.targets = std::move(*targets);
-  options.useCache = !noCache;
-  llvm::Expected<mlir::lfm::cuda::CompileStats> stats =
-      mlir::lfm::cuda::compileKernels(kernels, options);
-  if (!stats)
-    return fail(llvm::toString(stats.takeError()));
-  return 0;
+mlir::lfm::driver::BinaryOptions binaryOptions() {
+  return {std::vector<std::string>(targetNames.begin(), targetNames.end()),
+          /*useCache=*/!noCache};
 }
 
 /// --emit ptx: each kernel's PTX for one compute target.
 int writePtx(std::vector<::lfm::KernelInfo> &kernels) {
-  llvm::Expected<std::vector<mlir::lfm::cuda::CompileTarget>> targets =
-      compileTargets();
-  if (!targets)
-    return fail(llvm::toString(targets.takeError()));
-  auto ptx = llvm::find_if(*targets, [](const auto &t) {
-    return t.kind == ::lfm::KernelBinary::Kind::kPtx;
-  });
-  mlir::lfm::cuda::CompileTarget target;
-  if (ptx != targets->end()) {
-    target = *ptx;
-  } else {
-    target.name = "compute_" + llvm::StringRef(targets->front().name)
-                                   .drop_front(strlen("sm_"))
-                                   .str();
-    target.kind = ::lfm::KernelBinary::Kind::kPtx;
-  }
-  mlir::lfm::cuda::CompileOptions options;
-  options.targets = {target};
-  options.useCache = !noCache;
-  llvm::Expected<mlir::lfm::cuda::CompileStats> stats =
-      mlir::lfm::cuda::compileKernels(kernels, options);
-  if (!stats)
-    return fail(llvm::toString(stats.takeError()));
+  if (llvm::Error error =
+          mlir::lfm::driver::compilePtx(kernels, binaryOptions()))
+    return fail(std::move(error));
   return writeText([&](llvm::raw_ostream &os) {
-    for (size_t k = 0; k < kernels.size(); ++k) {
-      const ::lfm::KernelBinary &binary = kernels[k].binaries.front();
-      os << "// kernel " << k << ": " << kernels[k].name << " (" << binary.target
-         << ")\n";
-      os.write(reinterpret_cast<const char *>(binary.data.data()),
-               binary.data.size());
-      os << "\n";
-    }
+    mlir::lfm::driver::printFirstBinaries(kernels, os);
   });
 }
 
+/// The artifact, with binaries when NVRTC can be loaded; else a warning: the
+/// artifact then has sources only.
 int writeArtifact(::lfm::Plan plan, std::vector<::lfm::KernelInfo> kernels) {
   if (outputPath == "-")
     return fail("an artifact needs an output file: -o model.lfma");
-  if (int status = compileBinaries(kernels))
-    return status;
-  ::lfm::Artifact artifact;
-  artifact.plan = std::move(plan);
-  artifact.kernels = std::move(kernels);
-  absl::StatusOr<::lfm::TokenizerFiles> tokenizer = tokenizerFiles();
-  if (!tokenizer.ok())
-    return fail(std::string(tokenizer.status().message()));
-  if (absl::Status status =
-          ::lfm::verifyTokenizerFiles(*tokenizer, "tokenizer files");
-      !status.ok())
-    return fail(std::string(status.message()));
-  artifact.tokenizer = std::move(*tokenizer);
-  std::optional<::lfm::HostWeights> weights;
-  if (embedWeights) {
-    absl::StatusOr<::lfm::HostWeights> loaded = ::lfm::loadWeights(
-        artifact.plan, checkpointPath(), ::lfm::stderrProgress("loading weights"));
-    if (!loaded.ok())
-      return fail(std::string(loaded.status().message()));
-    weights = std::move(*loaded);
-  }
-  absl::Status status = ::lfm::writeArtifact(
-      artifact, weights ? &*weights : nullptr, outputPath);
-  if (!status.ok())
-    return fail(std::string(status.message()));
+  llvm::Expected<std::optional<std::string>> noNvrtc =
+      mlir::lfm::driver::compileBinaries(kernels, binaryOptions());
+  if (!noNvrtc)
+    return fail(noNvrtc.takeError());
+  if (*noNvrtc)
+    llvm::WithColor::warning(llvm::errs(), "lfm-compile")
+        << **noNvrtc
+        << "; the artifact has the kernel sources but no binaries (the cpu "
+           "and emu devices run it; the cuda device needs binaries)\n";
+  mlir::lfm::driver::ArtifactOptions options;
+  options.modelFolder = mlir::lfm::driver::modelFolder(
+      configPath.empty() ? inputPath : configPath);
+  options.tokenizerPath = tokenizerPath;
+  options.noTokenizer = noTokenizer;
+  options.embedWeights = embedWeights;
+  options.weightsPath = weightsPath;
+  if (llvm::Error error = mlir::lfm::driver::writeArtifactFile(
+          std::move(plan), std::move(kernels), options, outputPath))
+    return fail(std::move(error));
   return 0;
 }
 
@@ -327,9 +218,7 @@ int main(int argc, char **argv) {
   // from --help with everything outside our category, but they work.
   mlir::registerPassManagerCLOptions();
   // For --pipeline.
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-  mlir::lfm::registerLfmPasses();
+  mlir::lfm::driver::registerPasses();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -338,51 +227,44 @@ int main(int argc, char **argv) {
       "  lfm-compile MODEL_DIR --emit mlir      print the graph IR\n"
       "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n"
       "  lfm-compile MODEL_DIR --emit cuda      print the CUDA C++ kernels\n"
-      "  lfm-compile MODEL_DIR --emit ptx       print their PTX (needs NVRTC)\n\n"
+      "  lfm-compile MODEL_DIR --emit ptx       print their PTX (needs NVRTC)\n"
+      "  lfm-compile FILE.mlir --emit cuda      the same from lfm IR at any\n"
+      "                                         stage (--dump-ir, lfm-opt)\n\n"
       "MLIR's pass-manager options also apply, e.g. --mlir-print-ir-after-all\n"
       "(the IR after every pass, on stderr) and --mlir-timing.\n");
 
-  absl::StatusOr<::lfm::ModelConfig> config =
-      ::lfm::models::loadLfm2Config(inputPath);
-  if (!config.ok())
-    return fail(std::string(config.status().message()));
+  mlir::lfm::driver::CompileOptions options;
+  options.storage = dtypeChoice;
+  options.configPath = configPath;
+  options.pipeline.fusion = !noFusion;
+  options.pipeline.pipeline = pipelineText;
+  options.pipeline.dumpIrDir = dumpIrDir;
+  options.pipeline.applyCommandLineOptions = true;
+  options.defaults = {maxSeqLen, numSlots, maxTokensPerStep};
+  if (mlir::lfm::driver::isMlirInput(inputPath)) {
+    if (dtypeChoice != StorageChoice::Auto)
+      return fail("--dtype is for configs: an .mlir input's element types "
+                  "are its storage dtype");
+  } else if (!configPath.empty()) {
+    return fail("--config is for .mlir inputs");
+  }
 
   MLIRContext context;
-  context.loadDialect<mlir::lfm::LfmDialect, func::FuncDialect>();
-  OwningOpRef<ModuleOp> module =
-      mlir::lfm::importLfm2(context, *config, storageType(context, *config));
-  if (!module)
-    return fail("internal error: the imported graph does not verify");
-
-  PassManager pm(&context);
-  applyPassManagerCLOptions(pm);
-  if (!dumpIrDir.empty() && failed(mlir::lfm::addIrDump(pm, dumpIrDir)))
-    return fail("cannot write the IR dumps to " + dumpIrDir);
-  if (pipelineText.empty())
-    mlir::lfm::buildDefaultPipeline(pm, {/*fusion=*/!noFusion});
-  else if (failed(parsePassPipeline(pipelineText, pm)))
-    return fail("invalid --pipeline");
-  else
-    mlir::lfm::addKernelFormation(pm);
-  if (failed(pm.run(*module)))
-    return fail("the compilation pipeline failed");
-
+  llvm::Expected<mlir::lfm::driver::ModelModule> model =
+      mlir::lfm::driver::compileModule(context, inputPath, options);
+  if (!model)
+    return fail(model.takeError());
   if (emitKind == EmitKind::Mlir)
     return writeText([&](llvm::raw_ostream &os) {
       // A trailing newline, as lfm-opt prints: the two outputs diff clean.
-      module->print(os);
+      model->module->print(os);
       os << "\n";
     });
 
-  FailureOr<::lfm::Plan> plan = mlir::lfm::buildPlan(*module, *config);
-  if (failed(plan))
-    return fail("could not build the launch plan");
-  plan->default_max_seq_len = maxSeqLen;
-  plan->default_slots = numSlots;
-  plan->max_tokens_per_step = maxTokensPerStep;
-  if (absl::Status status = ::lfm::verifyPlan(*plan); !status.ok())
-    return fail("internal error: invalid plan: " +
-                std::string(status.message()));
+  llvm::Expected<::lfm::Plan> plan = mlir::lfm::driver::buildVerifiedPlan(
+      *model->module, model->config, options.defaults);
+  if (!plan)
+    return fail(plan.takeError());
   if (emitKind == EmitKind::Plan)
     return writeText([&](llvm::raw_ostream &os) { mlir::lfm::printPlan(*plan, os); });
 

@@ -13,6 +13,10 @@
 
 namespace mlir::lfm::cuda {
 
+constexpr llvm::StringLiteral kElementwiseTemplate =
+#include "kernels/elementwise.inc"
+    ;
+
 llvm::Expected<KernelSource> emitElementwise(const EmitContext &ctx) {
   const std::string op = ::lfm::opName(ctx.launch.op);
   // The f32 expression of element k, over the operands' chunks a[] and b[].
@@ -47,18 +51,7 @@ llvm::Expected<KernelSource> emitElementwise(const EmitContext &ctx) {
 
   KernelSource out;
   out.body = fillTemplate(
-      R"(// ${OP}: y = ${EXPR} elementwise, rows of ${W} values.
-extern "C" __global__ void ${NAME}(LfmKernelArgs args) {
-${BIND}${PROLOGUE}  if (!in_range) return;
-  const long long base = (long long)row * ${W};
-  ${LOOP}    const int col = u * ${C};
-${LOADS}    float out[${C}];
-#pragma unroll
-    for (int k = 0; k < ${C}; ++k) out[k] = ${EXPR};
-    lfm_store_n<${C}>(y + base + col, out);
-  }
-}
-)",
+      kElementwiseTemplate,
       {{"OP", op},
        {"EXPR", expr},
        {"NAME", ctx.entryPoint},

@@ -23,6 +23,10 @@
 namespace mlir::lfm::cuda {
 namespace {
 
+constexpr llvm::StringLiteral kLanePerGroupTemplate =
+#include "kernels/rms_norm_lane_per_group.inc"
+    ;
+
 using Vars = std::vector<std::pair<std::string, std::string>>;
 
 struct NormSpec {
@@ -159,33 +163,7 @@ std::string emitLanePerGroup(const NormSpec &spec, int64_t chunk,
                {"G", std::to_string(spec.group)},
                {"GF", floatLiteral(spec.group)},
                {"EPS", floatLiteral(spec.eps)}});
-  return fillTemplate(
-      R"(// ${SUMMARY}
-// One lane per group of ${G} columns (chunks of ${C}), two passes over it.
-extern "C" __global__ void ${NAME}(LfmKernelArgs args) {
-${BIND}${PROLOGUE}  if (!in_range) return;
-  const long long base = (long long)row * ${W};
-  ${LOOP}    const long long start = base + (long long)u * ${G};
-    float sum_sq = 0.0f;
-    for (int col = 0; col < ${G}; col += ${C}) {
-      float v[${C}];
-      lfm_load_n<${C}>(x + start + col, v);
-#pragma unroll
-      for (int k = 0; k < ${C}; ++k) sum_sq += v[k] * v[k];
-    }
-    const float scale = lfm_rms_scale(sum_sq, ${GF}, ${EPS});
-    for (int col = 0; col < ${G}; col += ${C}) {
-      float v[${C}], w[${C}];
-      lfm_load_n<${C}>(x + start + col, v);
-      lfm_load_n<${C}>(weight + col, w);
-#pragma unroll
-      for (int k = 0; k < ${C}; ++k) v[k] = v[k] * scale * w[k];
-      lfm_store_n<${C}>(y + start + col, v);
-    }
-  }
-}
-)",
-      vars);
+  return fillTemplate(kLanePerGroupTemplate, vars);
 }
 
 KernelSource emitNorm(const EmitContext &ctx, const NormSpec &spec) {

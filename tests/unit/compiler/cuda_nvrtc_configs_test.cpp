@@ -10,18 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "codegen/PlanBuilder.h"
 #include "codegen/cuda/CudaPrinter.h"
 #include "codegen/cuda/KernelEmitter.h"
 #include "codegen/cuda/Nvrtc.h"
-#include "ir/LfmDialect.h"
+#include "driver/Compile.h"
 #include "lfm/Artifact.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "models/Lfm2Config.h"
-#include "models/Lfm2Importer.h"
-#include "passes/Passes.h"
 #include "llvm/Support/Error.h"
 
 namespace {
@@ -30,34 +23,16 @@ namespace fs = std::filesystem;
 using mlir::lfm::cuda::CompileOptions;
 using mlir::lfm::cuda::CompileStats;
 
-// The plan lfm-compile builds for `path` (a config.json or a checkpoint).
+// The plan lfm-compile builds for `path` (a config.json or a checkpoint), from
+// the compiler driver lfm-compile calls.
 std::optional<lfm::Plan> buildPlan(const std::string &path, bool fusion) {
-  absl::StatusOr<lfm::ModelConfig> config = lfm::models::loadLfm2Config(path);
-  EXPECT_TRUE(config.ok()) << config.status();
-  if (!config.ok())
+  mlir::lfm::driver::CompileOptions options;
+  options.pipeline.fusion = fusion;
+  llvm::Expected<lfm::Plan> plan = mlir::lfm::driver::compileToPlan(path, options);
+  if (!plan) {
+    ADD_FAILURE() << llvm::toString(plan.takeError());
     return std::nullopt;
-  mlir::MLIRContext context;
-  context.loadDialect<mlir::lfm::LfmDialect, mlir::func::FuncDialect>();
-  mlir::Builder b(&context);
-  lfm::DType dtype = config->torch_dtype == "bfloat16" ? lfm::DType::kBF16
-                     : config->torch_dtype == "float16" ? lfm::DType::kF16
-                                                         : lfm::DType::kF32;
-  mlir::Type element = dtype == lfm::DType::kBF16  ? mlir::Type(b.getBF16Type())
-                       : dtype == lfm::DType::kF16 ? mlir::Type(b.getF16Type())
-                                                   : mlir::Type(b.getF32Type());
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::lfm::importLfm2(context, *config, element);
-  EXPECT_TRUE(module);
-  if (!module)
-    return std::nullopt;
-  mlir::PassManager pm(&context);
-  mlir::lfm::buildDefaultPipeline(pm, {fusion});
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
-  mlir::FailureOr<lfm::Plan> plan = mlir::lfm::buildPlan(*module, *config);
-  EXPECT_TRUE(mlir::succeeded(plan));
-  if (mlir::failed(plan))
-    return std::nullopt;
-  EXPECT_EQ(plan->dtype, dtype);  // PlanBuilder reads it from the IR
+  }
   return std::move(*plan);
 }
 
@@ -92,7 +67,7 @@ TEST_P(NvrtcConfigs, EveryKernelCompilesForSm80AndSm90) {
     // large-rows variants of linear and attention).
     EXPECT_LE(kernels->size(), 32u);
     for (const lfm::Launch &launch : plan->launches)
-      EXPECT_GE(launch.kernel, 0) << ::lfm::opName(launch.op);
+      EXPECT_GE(launch.kernel, 0) << launch.op;
 
     auto start = std::chrono::steady_clock::now();
     llvm::Expected<CompileStats> stats = mlir::lfm::cuda::compileKernels(*kernels, options);

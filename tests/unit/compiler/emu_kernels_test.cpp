@@ -16,17 +16,10 @@
 #include <set>
 
 #include "../runtime/RuntimeTestUtil.h"
-#include "codegen/PlanBuilder.h"
 #include "codegen/cuda/KernelEmitter.h"
-#include "ir/LfmDialect.h"
+#include "driver/Compile.h"
 #include "lfm/KernelAbi.h"
 #include "lfm/Runtime.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "models/Lfm2Config.h"
-#include "models/Lfm2Importer.h"
-#include "passes/Passes.h"
 #include "llvm/Support/Error.h"
 
 namespace lfm::testing {
@@ -503,26 +496,18 @@ struct CompiledModel {
   std::vector<KernelInfo> kernels;
 };
 
-// config.json -> plan + kernels, as lfm-compile does it.
+// config.json -> plan + kernels, through the compiler driver lfm-compile calls.
 CompiledModel compileModel(const std::string &config_path, DType dtype, bool fusion) {
-  absl::StatusOr<ModelConfig> config = lfm::models::loadLfm2Config(config_path);
-  EXPECT_TRUE(config.ok()) << config.status();
-  mlir::MLIRContext context;
-  context.loadDialect<mlir::lfm::LfmDialect, mlir::func::FuncDialect>();
-  mlir::Builder builder(&context);
-  mlir::Type type = dtype == DType::kBF16 ? mlir::Type(builder.getBF16Type())
-                                          : mlir::Type(builder.getF32Type());
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::lfm::importLfm2(context, *config, type);
-  EXPECT_TRUE(module);
-  mlir::PassManager pm(&context);
-  mlir::lfm::buildDefaultPipeline(pm, {/*fusion=*/fusion});
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
-  mlir::FailureOr<Plan> plan = mlir::lfm::buildPlan(*module, *config);
-  EXPECT_TRUE(mlir::succeeded(plan));
-  EXPECT_EQ(plan->dtype, dtype);  // PlanBuilder reads it from the IR
-  plan->default_max_seq_len = 1024;
-  plan->default_slots = 2;
-  plan->max_tokens_per_step = 128;
+  mlir::lfm::driver::CompileOptions options;
+  options.storage = dtype == DType::kBF16 ? mlir::lfm::driver::StorageChoice::BF16
+                                          : mlir::lfm::driver::StorageChoice::F32;
+  options.pipeline.fusion = fusion;
+  options.defaults = {/*maxSeqLen=*/1024, /*slots=*/2, /*maxTokensPerStep=*/128};
+  llvm::Expected<Plan> plan = mlir::lfm::driver::compileToPlan(config_path, options);
+  if (!plan) {
+    ADD_FAILURE() << llvm::toString(plan.takeError());
+    return {};
+  }
   llvm::Expected<std::vector<KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(*plan);
   EXPECT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
   return {*plan, kernels ? *kernels : std::vector<KernelInfo>{}};
