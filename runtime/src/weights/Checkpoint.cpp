@@ -4,6 +4,8 @@
 
 
 #include "absl/strings/str_cat.h"
+#include "lfm/Gguf.h"
+#include "lfm/GgufLfm2.h"
 #include "lfm/ReadFile.h"
 #include "lfm/Safetensors.h"
 #include "lfm/StatusMacros.h"
@@ -35,6 +37,7 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &path) {
   if (::stat(path.c_str(), &st) != 0)
     return absl::NotFoundError(absl::StrCat("checkpoint '", path, "' does not exist"));
   if (!S_ISDIR(st.st_mode)) {
+    if (looksLikeGguf(path)) return openGguf(path);
     LFM_ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::open(path));
     std::map<std::string, size_t, std::less<>> index;
     for (const auto &[name, tensor] : file.tensors()) index.emplace(name, 0);
@@ -91,7 +94,19 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &path) {
   return Checkpoint(path, std::move(files), std::move(index));
 }
 
+absl::StatusOr<Checkpoint> Checkpoint::openGguf(const std::string &path) {
+  LFM_ASSIGN_OR_RETURN(std::shared_ptr<const GgufFile> gguf, GgufFile::open(path));
+  Checkpoint checkpoint(path, {}, {});
+  LFM_ASSIGN_OR_RETURN(checkpoint.gguf_tensors_, lfm2CheckpointTensors(*gguf));
+  checkpoint.gguf_ = std::move(gguf);
+  return checkpoint;
+}
+
 absl::StatusOr<const SafetensorsTensor *> Checkpoint::tensor(std::string_view name) const {
+  if (gguf_) {
+    auto it = gguf_tensors_.find(name);
+    if (it != gguf_tensors_.end()) return &it->second;
+  }
   auto it = index_.find(name);
   if (it == index_.end())
     return absl::NotFoundError(
@@ -100,6 +115,7 @@ absl::StatusOr<const SafetensorsTensor *> Checkpoint::tensor(std::string_view na
 }
 
 std::string Checkpoint::fileOf(std::string_view name) const {
+  if (gguf_) return gguf_tensors_.count(name) ? path_ : std::string();
   auto it = index_.find(name);
   return it == index_.end() ? std::string() : files_[it->second].path();
 }
@@ -107,6 +123,7 @@ std::string Checkpoint::fileOf(std::string_view name) const {
 std::vector<std::string> Checkpoint::tensorNames() const {
   std::vector<std::string> names;
   for (const auto &[name, file] : index_) names.push_back(name);
+  for (const auto &[name, tensor] : gguf_tensors_) names.push_back(name);
   return names;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lfm/DTypeConvert.h"
+#include "lfm/Gguf.h"
 #include "lfm/Safetensors.h"
 
 namespace lfm {
@@ -58,6 +59,16 @@ absl::StatusOr<DType> supportedDType(const SafetensorsTensor &tensor, const std:
   if (tensor.dtype == "F32") return DType::kF32;
   if (tensor.dtype == "BF16") return DType::kBF16;
   if (tensor.dtype == "F16") return DType::kF16;
+  if (tensor.ggml_type) {
+    std::string type = ggmlTypeName(*tensor.ggml_type);
+    if (isLoadableGgmlType(*tensor.ggml_type))
+      return absl::UnimplementedError(absl::StrCat(
+          "tensor '", tensor.name, "' ('", tensor.gguf_name, "' in '", where, "') is ", type,
+          ": a quantized weight plan is needed"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tensor '", tensor.name, "' ('", tensor.gguf_name, "' in '", where, "') is ", type,
+        ", which lfm does not load (only f32, f16, bf16, q8_0, q4_0, q4_k and q6_k)"));
+  }
   return absl::InvalidArgumentError(absl::StrCat("tensor '", tensor.name, "' in '", where,
                                                  "' has dtype ", tensor.dtype,
                                                  "; only F32, BF16 and F16 are supported"));
