@@ -1,0 +1,140 @@
+// The cpu dot tiles for quantized weight rows (runtime/src/cpu/QuantDot.h)
+// on every ISA path this CPU runs, against dequantize-then-dot in double:
+// rows of x 1-70, K of 1-5 blocks, weight row strides longer than K, odd
+// x and out strides, column ranges not at 0. And batch invariance: a row's
+// (and a column's) result is bit-identical alone and in tiles of any size.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../../../runtime/src/cpu/QuantDot.h"
+#include "lfm/QuantFormats.h"
+
+namespace lfm::cpu {
+namespace {
+
+const Isa kIsas[] = {Isa::kPortable, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Bf16};
+
+std::vector<float> randomFloats(int64_t n, uint32_t seed, float scale) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &f : v) f = dist(rng);
+  return v;
+}
+
+// n weight rows of `stride` elements, quantized; and their dequantized values.
+struct QuantWeights {
+  std::vector<uint8_t> q;
+  std::vector<float> deq;
+};
+
+QuantWeights makeWeights(QuantFormat f, int64_t n, int64_t stride, uint32_t seed) {
+  std::vector<float> w = randomFloats(n * stride, seed, 0.05f);
+  // Some rows with an offset (exercises q4_k's mins) and one all zero.
+  for (int64_t i = 0; i < stride; ++i) w[i] += 0.1f;
+  if (n > 3) std::fill(w.begin() + 3 * stride, w.begin() + 4 * stride, 0.0f);
+  QuantWeights out;
+  absl::StatusOr<std::vector<uint8_t>> q = quantizeRows(f, w.data(), n, stride);
+  EXPECT_TRUE(q.ok()) << q.status();
+  out.q = *q;
+  out.deq.resize(n * stride);
+  EXPECT_TRUE(dequantizeRows(f, out.q.data(), n, stride, out.deq.data()).ok());
+  return out;
+}
+
+bool haveIsa(Isa isa) { return isa <= detectedIsa(); }
+
+bool sameBits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+TEST(QuantDot, MatchesDequantizedDotOnEveryIsa) {
+  const int64_t row_counts[] = {1, 2, 3, 4, 5, 7, 13, 33, 70};
+  const int64_t n = 9, c0 = 2, c1 = 9;
+  for (Isa isa : kIsas) {
+    if (!haveIsa(isa)) continue;
+    for (QuantFormat f : kAllQuantFormats) {
+      const DotKernel kernel = selectQuantDotKernel(isa, f);
+      ASSERT_NE(kernel.tile, nullptr);
+      ASSERT_EQ(kernel.x_format, XFormat::kF32);
+      if (isa >= Isa::kAvx512) {
+        // On this machine the AVX-512 tile must be what is tested.
+        ASSERT_EQ(kernel.tile, avx512QuantDotKernel(f).tile);
+      }
+      const int64_t be = quantBlockElems(f);
+      for (int64_t kb : {1, 2, 3, 5}) {
+        const int64_t k = kb * be;
+        for (int64_t stride : {k, k + be}) {
+          const QuantWeights w = makeWeights(f, n, stride, static_cast<uint32_t>(k + stride));
+          for (int64_t rows : row_counts) {
+            SCOPED_TRACE(std::string(isaName(isa)) + " " + quantFormatName(f) + " k " +
+                         std::to_string(k) + " stride " + std::to_string(stride) + " rows " +
+                         std::to_string(rows));
+            const int64_t xs = k + 3, os = (c1 - c0) + 2;
+            const std::vector<float> x = randomFloats(rows * xs, static_cast<uint32_t>(rows), 1.0f);
+            std::vector<float> out(rows * os, -1.0f);
+            kernel.tile(x.data(), xs, rows, w.q.data(), stride, k, c0, c1, out.data(), os);
+            for (int64_t r = 0; r < rows; ++r) {
+              for (int64_t c = c0; c < c1; ++c) {
+                double ref = 0, mag = 0;
+                for (int64_t i = 0; i < k; ++i) {
+                  const double p = double(x[r * xs + i]) * w.deq[c * stride + i];
+                  ref += p;
+                  mag += std::fabs(p);
+                }
+                const float got = out[r * os + (c - c0)];
+                ASSERT_NEAR(got, ref, 4e-6 * mag + 1e-30) << "row " << r << " col " << c;
+              }
+              // The padding between output rows is left alone.
+              ASSERT_EQ(out[r * os + (c1 - c0)], -1.0f);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(QuantDot, IsBatchInvariant) {
+  const int64_t rows = 70, n = 11;
+  for (Isa isa : kIsas) {
+    if (!haveIsa(isa)) continue;
+    for (QuantFormat f : kAllQuantFormats) {
+      SCOPED_TRACE(std::string(isaName(isa)) + " " + quantFormatName(f));
+      const DotKernel kernel = selectQuantDotKernel(isa, f);
+      const int64_t k = 3 * quantBlockElems(f);
+      const QuantWeights w = makeWeights(f, n, k, 7);
+      const std::vector<float> x = randomFloats(rows * k, 8, 1.0f);
+      std::vector<float> all(rows * n);
+      kernel.tile(x.data(), k, rows, w.q.data(), k, k, 0, n, all.data(), n);
+      // Rows in steps of 1, 3 and 5; columns one at a time and in odd ranges.
+      for (int64_t step : {1, 3, 5}) {
+        for (int64_t r0 = 0; r0 < rows; r0 += step) {
+          const int64_t m = std::min(step, rows - r0);
+          for (int64_t cstep : {int64_t{1}, int64_t{3}, n}) {
+            for (int64_t c0 = 0; c0 < n; c0 += cstep) {
+              const int64_t c1 = std::min(n, c0 + cstep);
+              std::vector<float> part(m * (c1 - c0));
+              kernel.tile(x.data() + r0 * k, k, m, w.q.data(), k, k, c0, c1, part.data(),
+                          c1 - c0);
+              for (int64_t r = 0; r < m; ++r) {
+                for (int64_t c = c0; c < c1; ++c) {
+                  ASSERT_TRUE(sameBits(part[r * (c1 - c0) + (c - c0)], all[(r0 + r) * n + c]))
+                      << "row " << r0 + r << " col " << c << " step " << step << " cstep "
+                      << cstep;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lfm::cpu
