@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstdio>
+#include <utility>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -132,6 +136,60 @@ TEST(QuantDot, IsBatchInvariant) {
           }
         }
       }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lfm::cpu
+
+namespace lfm::cpu {
+namespace {
+
+// A micro-benchmark, not run by default:
+//   build/tests/quant_dot_test --gtest_also_run_disabled_tests \
+//       --gtest_filter='*GemvBandwidth*'
+// GEMV (one row of x) over an [n, k] weight matrix, single thread, on the
+// active ISA: GB/s of weight bytes read, best of the repetitions in ~0.3 s;
+// bf16 weights through the dense tile for comparison.
+double gemvGbPerS(DotTileFn tile, const uint8_t *w, int64_t bytes, int64_t n, int64_t k,
+                  const float *x, float *out) {
+  double best = 1e30;
+  double total = 0;
+  for (int rep = 0; rep < 200 && total < 0.3; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    tile(x, k, 1, w, k, k, 0, n, out, n);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::min(best, s);
+    total += s;
+  }
+  return bytes / best / 1e9;
+}
+
+TEST(QuantDot, DISABLED_GemvBandwidth) {
+  const Isa isa = activeIsa();
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{1024, 4096}, {65536, 1024}}) {
+    const std::vector<float> x = randomFloats(k, 1, 1.0f);
+    std::vector<float> out(n);
+    std::vector<float> wf = randomFloats(n * k, 2, 0.05f);
+    {
+      std::vector<uint16_t> bf(n * k);
+      for (int64_t i = 0; i < n * k; ++i) bf[i] = static_cast<uint16_t>(std::bit_cast<uint32_t>(wf[i]) >> 16);
+      const double gbs = gemvGbPerS(selectDotKernel(isa, DType::kBF16, true).tile,
+                                    reinterpret_cast<const uint8_t *>(bf.data()), n * k * 2, n, k,
+                                    x.data(), out.data());
+      std::printf("%-10s %6lld x %-5lld bf16  %7.1f GB/s  %7.1f Gweights/s\n", isaName(isa),
+                  static_cast<long long>(n), static_cast<long long>(k), gbs, gbs / 2);
+    }
+    for (QuantFormat f : kAllQuantFormats) {
+      absl::StatusOr<std::vector<uint8_t>> q = quantizeRows(f, wf.data(), n, k);
+      ASSERT_TRUE(q.ok());
+      const double bytes_per_weight = double(quantBlockBytes(f)) / quantBlockElems(f);
+      const double gbs = gemvGbPerS(selectQuantDotKernel(isa, f).tile, q->data(),
+                                    static_cast<int64_t>(q->size()), n, k, x.data(), out.data());
+      std::printf("%-10s %6lld x %-5lld %-5s %7.1f GB/s  %7.1f Gweights/s\n", isaName(isa),
+                  static_cast<long long>(n), static_cast<long long>(k), quantFormatName(f), gbs,
+                  gbs / bytes_per_weight);
     }
   }
 }
