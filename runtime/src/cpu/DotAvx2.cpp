@@ -7,8 +7,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
+#include "IsaTarget.h"
+LFM_ISA_TARGET_BEGIN("avx2,fma,f16c")
 #include "TileLoop.h"
 
 namespace lfm::cpu {
@@ -95,7 +95,7 @@ DotKernel avx2DotKernel(DType dtype) {
 
 }  // namespace lfm::cpu
 
-#pragma GCC pop_options
+LFM_ISA_TARGET_END
 #else
 namespace lfm::cpu {
 DotKernel avx2DotKernel(DType) { return {}; }

@@ -9,8 +9,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c")
+#include "IsaTarget.h"
+LFM_ISA_TARGET_BEGIN("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c")
 #include "TileLoop.h"
 
 namespace lfm::cpu {
@@ -126,7 +126,7 @@ DotKernel avx512DotKernel(DType dtype, bool bf16_dot) {
 
 }  // namespace lfm::cpu
 
-#pragma GCC pop_options
+LFM_ISA_TARGET_END
 #else
 namespace lfm::cpu {
 DotKernel avx512DotKernel(DType, bool) { return {}; }
