@@ -67,7 +67,7 @@ TEST_P(NvrtcConfigs, EveryKernelCompilesForSm80AndSm90) {
     // large-rows variants of linear and attention).
     EXPECT_LE(kernels->size(), 32u);
     for (const lfm::Launch &launch : plan->launches)
-      EXPECT_GE(launch.kernel, 0) << launch.op;
+      EXPECT_GE(launch.kernel, 0) << lfm::opName(launch.op);
 
     auto start = std::chrono::steady_clock::now();
     llvm::Expected<CompileStats> stats = mlir::lfm::cuda::compileKernels(*kernels, options);
