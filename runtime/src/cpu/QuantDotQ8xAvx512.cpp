@@ -101,20 +101,25 @@ struct Q4_K {
   static constexpr int64_t kGroupElems = kElems, kGroupBytes = kBytes;
   static constexpr int kBias = 0;
   static constexpr bool kMin = true;
-  // [d * sc_0..7, -(dmin * m_0..7)].
+  // [d * sc_0..7, -dmin * m_0..7].
   struct Group {
     __m512 s;
   };
   static void prepare(const uint8_t *b, Group &g) {
-    const float d = loadF16(b), dmin = loadF16(b + 2);
-    alignas(64) float s[16];
-    for (int j = 0; j < 8; ++j) {
-      uint8_t sc, m;
-      q4kScaleMin(j, b + kQ4_KScales, &sc, &m);
-      s[j] = d * sc;
-      s[8 + j] = -(dmin * m);
-    }
-    g.s = _mm512_load_ps(s);
+    // The 12 packed bytes to sc[0..7], m[0..7] (q4kScaleMin, 4 bytes at once).
+    uint32_t u[4];
+    std::memcpy(u, b + kQ4_KScales, 12);
+    constexpr uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+    u[3] = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);  // m[4..7]
+    const uint32_t m03 = u[1] & k6;
+    u[1] = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);  // sc[4..7]
+    u[2] = m03;
+    u[0] &= k6;  // sc[0..3]
+    const __m512 v = _mm512_cvtepi32_ps(
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u))));
+    const __m512 dd = _mm512_insertf32x8(_mm512_set1_ps(loadF16(b)),
+                                         _mm256_set1_ps(-loadF16(b + 2)), 1);
+    g.s = mul(v, dd);
   }
   static WStep decode(const Group &g, const uint8_t *b, int step, bool) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + kQ4_KQs + 32 * step));
@@ -232,14 +237,27 @@ struct Micro {
   }
 };
 
+// 4 x 2 tiles; a single row of x (decode's GEMV) in 1 x 4 tiles, for more
+// independent accumulators. Each element's instructions are the same in
+// both, so the choice keeps batch invariance.
+template <class F>
+void tile(const void *x, int64_t xs, int64_t rows, const uint8_t *w, int64_t ws, int64_t k,
+          int64_t c0, int64_t c1, float *out, int64_t os) {
+  if (rows == 1) {
+    quantTileLoop<Micro<F>, 1, 4>(x, xs, rows, w, ws, k, c0, c1, out, os);
+  } else {
+    quantTileLoop<Micro<F>, 4, 2>(x, xs, rows, w, ws, k, c0, c1, out, os);
+  }
+}
+
 }  // namespace
 
 DotKernel avx512VnniQuantDotKernelQ8x(QuantFormat format) {
   switch (format) {
-    case QuantFormat::kQ8_0: return {XFormat::kQ8, quantTileLoop<Micro<Q8_0>, 4, 2>};
-    case QuantFormat::kQ4_0: return {XFormat::kQ8, quantTileLoop<Micro<Q4_0>, 4, 2>};
-    case QuantFormat::kQ4_K: return {XFormat::kQ8, quantTileLoop<Micro<Q4_K>, 4, 2>};
-    case QuantFormat::kQ6_K: return {XFormat::kQ8, quantTileLoop<Micro<Q6_K>, 4, 2>};
+    case QuantFormat::kQ8_0: return {XFormat::kQ8, tile<Q8_0>};
+    case QuantFormat::kQ4_0: return {XFormat::kQ8, tile<Q4_0>};
+    case QuantFormat::kQ4_K: return {XFormat::kQ8, tile<Q4_K>};
+    case QuantFormat::kQ6_K: return {XFormat::kQ8, tile<Q6_K>};
   }
   return {};
 }
