@@ -1,7 +1,8 @@
 // Dot-product tiles for block-quantized weight rows (lfm/QuantFormats.h):
 // the DotTileFn of DotKernels.h, out[r][c] = dot(x row r, w row c), with w
-// rows of k elements stored as k / block_elems blocks. x is float32 (no
-// quantization of activations): each weight is dequantized in registers to
+// rows of k elements stored as k / block_elems blocks. The tiles of
+// selectQuantDotKernel(isa, format) read x as float32 (the kQ8-x tiles are
+// below): each weight is dequantized in registers to
 // exactly ggml's dequantized float (the reference's unfused operations),
 // then multiplied into float32 accumulators, so the result is the f32 dot
 // product against dequantizeRows' values up to summation order.
