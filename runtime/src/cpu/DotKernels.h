@@ -17,8 +17,11 @@
 namespace lfm::cpu {
 
 // The element type a tile reads x in: float32, or bf16 for the AVX512_BF16
-// path (x rounded to bf16, as PyTorch's and llama.cpp's bf16 matmuls do).
-enum class XFormat { kF32, kBF16 };
+// path (x rounded to bf16, as PyTorch's and llama.cpp's bf16 matmuls do),
+// or kQ8: rows of x quantized to int8 blocks of 32 with a float scale each
+// (QuantDot.h's quantizeXRowsQ8; x_stride then counts bytes), for the
+// integer-dot tiles of quantized weights.
+enum class XFormat { kF32, kBF16, kQ8 };
 
 // out[r * out_stride + (c - c0)] = dot(x row r, w row c) for r < rows and
 // c0 <= c < c1, over k elements. x rows are x_stride elements apart; w rows

@@ -2,8 +2,14 @@
 
 namespace lfm::cpu {
 
-DotKernel selectQuantDotKernel(Isa isa, QuantFormat format) {
+DotKernel selectQuantDotKernel(Isa isa, QuantFormat format, bool quantized_x) {
   DotKernel k;
+  if (quantized_x) {
+    // AVX-512 without VNNI runs the AVX2 tiles.
+    if (isa >= Isa::kAvx512 && haveAvx512Vnni()) k = avx512VnniQuantDotKernelQ8x(format);
+    if (k.tile == nullptr && isa >= Isa::kAvx2) k = avx2QuantDotKernelQ8x(format);
+    return k.tile != nullptr ? k : portableQuantDotKernelQ8x(format);
+  }
   switch (isa) {
     case Isa::kAvx512Bf16:
     case Isa::kAvx512:

@@ -151,19 +151,25 @@ namespace {
 //       --gtest_filter='*GemvBandwidth*'
 // GEMV (one row of x) over an [n, k] weight matrix, single thread, on the
 // active ISA: GB/s of weight bytes read, best of the repetitions in ~0.3 s;
-// bf16 weights through the dense tile for comparison.
-double gemvGbPerS(DotTileFn tile, const uint8_t *w, int64_t bytes, int64_t n, int64_t k,
-                  const float *x, float *out) {
+// bf16 weights through the dense tile for comparison; "q8x" lines are the
+// quantized-x tiles (XFormat::kQ8), timing the quantization of x with them.
+template <class Gemv>
+double gemvGbPerS(Gemv &&gemv, int64_t bytes) {
   double best = 1e30;
   double total = 0;
   for (int rep = 0; rep < 200 && total < 0.3; ++rep) {
     const auto t0 = std::chrono::steady_clock::now();
-    tile(x, k, 1, w, k, k, 0, n, out, n);
+    gemv();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best = std::min(best, s);
     total += s;
   }
   return bytes / best / 1e9;
+}
+
+double gemvGbPerS(DotTileFn tile, const uint8_t *w, int64_t bytes, int64_t n, int64_t k,
+                  const float *x, float *out) {
+  return gemvGbPerS([&] { tile(x, k, 1, w, k, k, 0, n, out, n); }, bytes);
 }
 
 TEST(QuantDot, DISABLED_GemvBandwidth) {
@@ -190,6 +196,17 @@ TEST(QuantDot, DISABLED_GemvBandwidth) {
       std::printf("%-10s %6lld x %-5lld %-5s %7.1f GB/s  %7.1f Gweights/s\n", isaName(isa),
                   static_cast<long long>(n), static_cast<long long>(k), quantFormatName(f), gbs,
                   gbs / bytes_per_weight);
+      const DotKernel q8x = selectQuantDotKernel(isa, f, true);
+      std::vector<uint8_t> xq(q8xRowBytes(k));
+      const double gbs_q8x = gemvGbPerS(
+          [&] {
+            quantizeXRowsQ8(x.data(), k, 1, k, xq.data(), q8xRowBytes(k));
+            q8x.tile(xq.data(), q8xRowBytes(k), 1, q->data(), k, k, 0, n, out.data(), n);
+          },
+          static_cast<int64_t>(q->size()));
+      std::printf("%-10s %6lld x %-5lld %-5s %7.1f GB/s  %7.1f Gweights/s  (q8x)\n", isaName(isa),
+                  static_cast<long long>(n), static_cast<long long>(k), quantFormatName(f),
+                  gbs_q8x, gbs_q8x / bytes_per_weight);
     }
   }
 }

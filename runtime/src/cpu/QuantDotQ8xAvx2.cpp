@@ -1,0 +1,183 @@
+// The AVX2 tiles for quantized weights against quantized x (XFormat::kQ8,
+// QuantDot.h): tiles of 2 rows of x x 2 weight rows, one x block (32
+// elements) per step. A step's weights are unpacked once per tile into 32
+// unsigned bytes u (q4_0, q4_k: the nibble; q6_k: the 6-bit code; q8_0
+// keeps its signed codes and takes |w| against x with w's sign, as ggml
+// does, so vpmaddubsw cannot saturate); vpmaddubsw gives int16 pair sums,
+// less the offset's pair sums -bias * (x pair) (once per row of x), exact
+// in int16; vpmaddwd by ones (q6_k: the 16-element groups' scales) gives 8
+// int32 lanes (lane l: elements 4l..4l+3), which go to float, times the
+// step's weight scale times the x block's scale, into one float accumulator
+// per output element (q4_k's mins by a second FMA of the lanes' x sums);
+// the 8 lanes are summed at the end in a fixed order. Every output element
+// takes the same instructions whatever the tile: batch invariant.
+#include "QuantDot.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "quant/Blocks.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#include "QuantDotTileLoop.h"
+
+namespace lfm::cpu {
+namespace {
+
+using namespace quant;
+
+inline __m256i load256(const uint8_t *p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+}
+struct WStep {
+  __m256i u, s16;
+  __m256 ws, wm;
+};
+
+// Formats: kSigned: u holds signed codes (q8_0); kBias the unsigned offset;
+// kMin whether there are mins; decode(block bytes, step in the block).
+struct Q8_0 {
+  static constexpr int64_t kElems = kQ8_0Elems, kBytes = kQ8_0Bytes;
+  static constexpr bool kSigned = true, kMin = false;
+  static constexpr int kBias = 0;
+  static WStep decode(const uint8_t *b, int) {
+    return {load256(b + 2), _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b)), _mm256_setzero_ps()};
+  }
+};
+
+struct Q4_0 {
+  static constexpr int64_t kElems = kQ4_0Elems, kBytes = kQ4_0Bytes;
+  static constexpr bool kSigned = false, kMin = false;
+  static constexpr int kBias = 8;
+  static WStep decode(const uint8_t *b, int) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 2));
+    const __m256i u = _mm256_and_si256(
+        _mm256_inserti128_si256(_mm256_castsi128_si256(v), _mm_srli_epi16(v, 4), 1),
+        _mm256_set1_epi8(15));
+    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b)), _mm256_setzero_ps()};
+  }
+};
+
+struct Q4_K {
+  static constexpr int64_t kElems = kQ4_KElems, kBytes = kQ4_KBytes;
+  static constexpr bool kSigned = false, kMin = true;
+  static constexpr int kBias = 0;
+  // Sub-block s: low (s even) or high nibbles of qs[32 (s / 2)..].
+  static WStep decode(const uint8_t *b, int s) {
+    const __m256i v = load256(b + kQ4_KQs + 32 * (s / 2));
+    const __m256i u = _mm256_and_si256(_mm256_srli_epi16(v, 4 * (s % 2)), _mm256_set1_epi8(15));
+    uint8_t sc, m;
+    q4kScaleMin(s, b + kQ4_KScales, &sc, &m);
+    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b) * sc),
+            _mm256_set1_ps(-(loadF16(b + 2) * m))};
+  }
+};
+
+struct Q6_K {
+  static constexpr int64_t kElems = kQ6_KElems, kBytes = kQ6_KBytes;
+  static constexpr bool kSigned = false, kMin = false;
+  static constexpr int kBias = 32;
+  // Sub-block s: half n = s / 4, elements 32t..32t+31 of it, t = s % 4.
+  static WStep decode(const uint8_t *b, int s) {
+    const int n = s / 4, t = s % 4;
+    const __m256i l = load256(b + 64 * n + 32 * (t & 1));
+    const __m256i lo = _mm256_and_si256(t < 2 ? l : _mm256_srli_epi16(l, 4), _mm256_set1_epi8(15));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(load256(b + kQ6_KQh + 32 * n), 2 * t),
+                                        _mm256_set1_epi8(3));
+    const auto *sc = reinterpret_cast<const int8_t *>(b + kQ6_KScales) + 8 * n + 2 * t;
+    return {_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)),
+            _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(sc[0])),
+                                    _mm_set1_epi16(sc[1]), 1),
+            _mm256_set1_ps(loadF16(b + kQ6_KD)), _mm256_setzero_ps()};
+  }
+};
+
+struct XStep {
+  __m256i q, corr16;
+  __m256 d, xsum;
+};
+
+template <class F>
+inline XStep loadX(const uint8_t *row, int64_t k, int64_t e0) {
+  XStep s;
+  s.q = load256(row + e0);
+  s.d = _mm256_broadcast_ss(reinterpret_cast<const float *>(row + k + e0 / 32 * 4));
+  s.corr16 = _mm256_setzero_si256();
+  if constexpr (F::kBias != 0) s.corr16 = _mm256_maddubs_epi16(_mm256_set1_epi8(F::kBias), s.q);
+  s.xsum = _mm256_setzero_ps();
+  if constexpr (F::kMin) {
+    const __m256i p = _mm256_maddubs_epi16(_mm256_set1_epi8(1), s.q);
+    s.xsum = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, _mm256_set1_epi16(1))), s.d);
+  }
+  return s;
+}
+
+inline float sum8(__m256 v) {
+  const __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 b = _mm_add_ps(a, _mm_movehl_ps(a, a));
+  return _mm_cvtss_f32(_mm_add_ss(b, _mm_movehdup_ps(b)));
+}
+
+template <class F>
+struct Micro {
+  using XElem = uint8_t;
+  static constexpr int64_t kElems = F::kElems, kBytes = F::kBytes;
+
+  template <int M, int N>
+  static void run(const uint8_t *x, int64_t xs, const uint8_t *w, int64_t rb, int64_t blocks,
+                  float *out, int64_t os) {
+    const int64_t k = blocks * kElems;
+    constexpr int kSteps = static_cast<int>(kElems / 32);
+    __m256 acc[M][N];
+    for (int r = 0; r < M; ++r)
+      for (int j = 0; j < N; ++j) acc[r][j] = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      for (int s = 0; s < kSteps; ++s) {
+        const int64_t e0 = blk * kElems + 32 * s;
+        XStep xv[M];
+        for (int r = 0; r < M; ++r) xv[r] = loadX<F>(x + r * xs, k, e0);
+        for (int j = 0; j < N; ++j) {
+          const WStep wv = F::decode(w + j * rb + blk * kBytes, s);
+          for (int r = 0; r < M; ++r) {
+            __m256i p;
+            if constexpr (F::kSigned) {
+              p = _mm256_maddubs_epi16(_mm256_sign_epi8(wv.u, wv.u), _mm256_sign_epi8(xv[r].q, wv.u));
+            } else {
+              p = _mm256_maddubs_epi16(wv.u, xv[r].q);
+            }
+            if constexpr (F::kBias != 0) p = _mm256_sub_epi16(p, xv[r].corr16);
+            const __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, wv.s16));
+            acc[r][j] = _mm256_fmadd_ps(f, _mm256_mul_ps(wv.ws, xv[r].d), acc[r][j]);
+            if constexpr (F::kMin) acc[r][j] = _mm256_fmadd_ps(xv[r].xsum, wv.wm, acc[r][j]);
+          }
+        }
+      }
+    }
+    for (int r = 0; r < M; ++r)
+      for (int j = 0; j < N; ++j) out[r * os + j] = sum8(acc[r][j]);
+  }
+};
+
+}  // namespace
+
+DotKernel avx2QuantDotKernelQ8x(QuantFormat format) {
+  switch (format) {
+    case QuantFormat::kQ8_0: return {XFormat::kQ8, quantTileLoop<Micro<Q8_0>, 2, 2>};
+    case QuantFormat::kQ4_0: return {XFormat::kQ8, quantTileLoop<Micro<Q4_0>, 2, 2>};
+    case QuantFormat::kQ4_K: return {XFormat::kQ8, quantTileLoop<Micro<Q4_K>, 2, 2>};
+    case QuantFormat::kQ6_K: return {XFormat::kQ8, quantTileLoop<Micro<Q6_K>, 2, 2>};
+  }
+  return {};
+}
+
+}  // namespace lfm::cpu
+
+#pragma GCC pop_options
+#else
+namespace lfm::cpu {
+DotKernel avx2QuantDotKernelQ8x(QuantFormat) { return {}; }
+}  // namespace lfm::cpu
+#endif
