@@ -20,8 +20,8 @@
 
 #include "quant/Blocks.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
+#include "IsaTarget.h"
+LFM_ISA_TARGET_BEGIN("avx2,fma,f16c")
 #include "QuantDotTileLoop.h"
 
 namespace lfm::cpu {
@@ -175,7 +175,7 @@ DotKernel avx2QuantDotKernelQ8x(QuantFormat format) {
 
 }  // namespace lfm::cpu
 
-#pragma GCC pop_options
+LFM_ISA_TARGET_END
 #else
 namespace lfm::cpu {
 DotKernel avx2QuantDotKernelQ8x(QuantFormat) { return {}; }

@@ -20,8 +20,8 @@
 
 #include "quant/Blocks.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")
+#include "IsaTarget.h"
+LFM_ISA_TARGET_BEGIN("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")
 #include "QuantDotTileLoop.h"
 
 namespace lfm::cpu {
@@ -264,7 +264,7 @@ DotKernel avx512VnniQuantDotKernelQ8x(QuantFormat format) {
 
 }  // namespace lfm::cpu
 
-#pragma GCC pop_options
+LFM_ISA_TARGET_END
 #else
 namespace lfm::cpu {
 DotKernel avx512VnniQuantDotKernelQ8x(QuantFormat) { return {}; }

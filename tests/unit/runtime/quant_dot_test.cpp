@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "../../../runtime/src/cpu/QuantDot.h"
+#include "cpu/QuantDot.h"
 #include "lfm/QuantFormats.h"
 
 namespace lfm::cpu {
