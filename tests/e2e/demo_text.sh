@@ -7,12 +7,15 @@
 # make_demo_goldens.py); the chat template renders the chat golden; --chat
 # answers and keeps its conversation; --stop cuts the text; bad text input
 # exits 1 with a message.
+# LFM_RUNTIME_TOOLS: the folder of the runtime tools to test (lfm-run,
+# lfm-serve, lfm-tokenize), e.g. the sanitizer build's; default $build/tools.
 set -euo pipefail
 build=$1 data=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 model=$root/models/lfm2-kjv
 golden=$data/demo/generate_golden.json
-compile=$build/tools/lfm-compile run=$build/tools/lfm-run tokenize=$build/tools/lfm-tokenize
+tools=${LFM_RUNTIME_TOOLS:-$build/tools}
+compile=$build/tools/lfm-compile run=$tools/lfm-run tokenize=$tools/lfm-tokenize
 export LFM_CACHE_DIR=${LFM_CACHE_DIR:-$build/emu-cache}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fails=0 passes=0

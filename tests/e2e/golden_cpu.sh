@@ -9,9 +9,11 @@
 # accumulation) meet looser bounds, measured on these cases: bf16 max |diff|
 # <= 0.75 (seen 0.53-0.62 on logits up to ~27) with at most 2 argmax changes
 # per case (seen 0-1); f16 <= 0.15 (seen 0.05-0.09) with at most 1 (seen 0).
+# LFM_RUNTIME_TOOLS: the folder of the runtime tools to test (lfm-run,
+# lfm-serve, lfm-tokenize), e.g. the sanitizer build's; default $build/tools.
 set -euo pipefail
 build=$1 data=$2
-compile=$build/tools/lfm-compile run=$build/tools/lfm-run device=cpu
+compile=$build/tools/lfm-compile run=${LFM_RUNTIME_TOOLS:-$build/tools}/lfm-run device=cpu
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/golden_lib.bash"
 for dir in "$data"/golden/*/; do

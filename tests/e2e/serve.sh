@@ -8,11 +8,13 @@
 # requests, 32 at a time, 10% disconnecting mid-stream, with no unexpected
 # error, every slot free at the end (from /metrics), and every completed
 # output equal to the same request run alone.
+# LFM_RUNTIME_TOOLS: the folder of the runtime tools to test (lfm-run,
+# lfm-serve, lfm-tokenize), e.g. the sanitizer build's; default $build/tools.
 set -euo pipefail
 build=$1 data=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 compile=${LFM_COMPILE:-$build/tools/lfm-compile}
-serve=$build/tools/lfm-serve
+serve=${LFM_RUNTIME_TOOLS:-$build/tools}/lfm-serve
 tmp=$(mktemp -d)
 pids=()
 cleanup() {

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include "lfm/KernelAbi.h"
+
 namespace {
 
 using CUresult = int;
@@ -141,10 +143,10 @@ CUresult cuStreamSynchronize(void *) { return kOk; }
 
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                         unsigned bz, unsigned shared, void *stream, void **params, void **) {
-  // The one kernel parameter of the ABI: LfmKernelArgs, 184 bytes.
+  // The one kernel parameter of the ABI: LfmKernelArgs.
   const auto *bytes = static_cast<const unsigned char *>(params[0]);
   FakeLaunch launch{static_cast<Function *>(f)->entry, {gx, gy, gz}, {bx, by, bz}, shared,
-                    std::vector<unsigned char>(bytes, bytes + 184)};
+                    std::vector<unsigned char>(bytes, bytes + sizeof(lfm::LfmKernelArgs))};
   submit(stream, [launch] { g_log.launches.push_back(launch); });
   return kOk;
 }

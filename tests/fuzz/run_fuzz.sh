@@ -25,6 +25,6 @@ echo "fuzz $name: ${seconds}s from ${#corpora[@]} corpora" >&2
 set +e
 "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$work/crash-$name-" -print_final_stats=1 "${corpora[@]}" 2>&1 |
-  grep -v $'^#[0-9]*\t\(NEW\|REDUCE\|pulse\)'
+  grep -v -e $'^#[0-9]*\t\(NEW\|REDUCE\|pulse\)' -e $'^\tNEW_FUNC'
 status=${PIPESTATUS[0]}
 exit "$status"

@@ -84,7 +84,11 @@ class Decoder {
     if (v == nullptr) return absl::OkStatus();
     LFM_RETURN_IF_ERROR(count(v->size(), max, field));
     LFM_RETURN_IF_ERROR(charge(uint64_t{v->size()} * sizeof(T) + 16, field));
-    out.assign(v->begin(), v->end());
+    // Copied bytewise: the verifier aligns the length prefix (4 bytes), so
+    // hostile metadata can misalign 8-byte elements (little-endian, as
+    // FlatBuffers stores them).
+    out.resize(v->size());
+    if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
     return absl::OkStatus();
   }
 
@@ -346,8 +350,14 @@ absl::StatusOr<Metadata> decodeMetadata(std::span<const uint8_t> bytes, const st
     LFM_RETURN_IF_ERROR(d.count(extents->size(), kMaxWeights, "embedded_weights"));
     LFM_RETURN_IF_ERROR(
         d.charge(uint64_t{extents->size()} * sizeof(WeightExtent), "embedded_weights"));
-    for (const fb::WeightExtent *e : *extents)
-      out.embedded_weights.push_back({e->offset(), e->size()});
+    // The verifier aligns a vector's length prefix (4 bytes), not its 8-byte
+    // structs: hostile metadata can misalign them, so each is copied out.
+    const uint8_t *raw = extents->Data();
+    for (flatbuffers::uoffset_t i = 0; i < extents->size(); ++i) {
+      fb::WeightExtent e;
+      std::memcpy(&e, raw + i * sizeof(fb::WeightExtent), sizeof e);
+      out.embedded_weights.push_back({e.offset(), e.size()});
+    }
   }
   if (const fb::TokenizerFiles *t = root->tokenizer()) {
     LFM_RETURN_IF_ERROR(d.countTable("tokenizer"));

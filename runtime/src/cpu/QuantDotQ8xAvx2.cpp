@@ -104,7 +104,10 @@ template <class F>
 inline XStep loadX(const uint8_t *row, int64_t k, int64_t e0) {
   XStep s;
   s.q = load256(row + e0);
-  s.d = _mm256_broadcast_ss(reinterpret_cast<const float *>(row + k + e0 / 32 * 4));
+  // The scale may sit at any byte offset (rows of x are byte strided).
+  float d;
+  std::memcpy(&d, row + k + e0 / 32 * 4, sizeof d);
+  s.d = _mm256_set1_ps(d);
   s.corr16 = _mm256_setzero_si256();
   if constexpr (F::kBias != 0) s.corr16 = _mm256_maddubs_epi16(_mm256_set1_epi8(F::kBias), s.q);
   s.xsum = _mm256_setzero_ps();

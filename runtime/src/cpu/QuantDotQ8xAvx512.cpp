@@ -174,8 +174,9 @@ inline XStep loadX(const uint8_t *row, int64_t k, int64_t e0, bool half) {
   XStep s;
   s.q = half ? _mm512_maskz_loadu_epi8(0xFFFFFFFFull, row + e0) : _mm512_loadu_si512(row + e0);
   const uint8_t *dp = row + k + e0 / 32 * 4;
-  s.d = twoHalves(half ? _mm_load_ss(reinterpret_cast<const float *>(dp))
-                       : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double *>(dp))));
+  // Unaligned loads: the scales may sit at any byte offset.
+  s.d = twoHalves(half ? _mm_castsi128_ps(_mm_loadu_si32(dp))
+                       : _mm_castsi128_ps(_mm_loadu_si64(dp)));
   const __m512i zero = _mm512_setzero_si512();
   s.corr = zero;
   if constexpr (F::kBias != 0) {

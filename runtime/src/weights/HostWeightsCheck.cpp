@@ -5,8 +5,12 @@
 namespace lfm {
 
 int64_t weightBytes(const WeightSpec &spec) {
+  // Also called on specs not yet verified (an artifact's embedded extents
+  // are checked against it first): a negative dimension or a product beyond
+  // int64 is -1, which no byte count equals.
   int64_t n = dtypeSize(spec.dtype);
-  for (int64_t d : spec.shape) n *= d;
+  for (int64_t d : spec.shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
   return n;
 }
 

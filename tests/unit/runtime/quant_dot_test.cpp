@@ -174,7 +174,8 @@ double gemvGbPerS(DotTileFn tile, const uint8_t *w, int64_t bytes, int64_t n, in
 
 TEST(QuantDot, DISABLED_GemvBandwidth) {
   const Isa isa = activeIsa();
-  for (auto [n, k] : {std::pair<int64_t, int64_t>{1024, 4096}, {65536, 1024}}) {
+  for (auto shape : {std::pair<int64_t, int64_t>{1024, 4096}, {65536, 1024}}) {
+    const int64_t n = shape.first, k = shape.second;  // captured below (clang 14)
     const std::vector<float> x = randomFloats(k, 1, 1.0f);
     std::vector<float> out(n);
     std::vector<float> wf = randomFloats(n * k, 2, 0.05f);
