@@ -11,7 +11,8 @@
 #   - the storage dtype follows the GGUF's tensors (bf16 GGUF: bf16 plan),
 #     and --embed-weights packs the GGUF's tensors;
 #   - lfm-tokenize kjv_tokenizer.gguf gives the ids of models/lfm2-kjv's
-#     tokenizer.json;
+#     tokenizer.json; a GGUF's tokenizer goes into its artifact, and an
+#     artifact without one tokenizes --prompt with that of --weights GGUF;
 #   - a GGUF of another architecture, a truncated GGUF, and --prompt with a
 #     GGUF whose vocabulary lfm does not read (which still runs from
 #     --prompt-ids, and compiles with a warning) exit 1 naming the file.
@@ -86,6 +87,26 @@ done
 want=$(printf 1,310,400 | "$tokenize" "$root/models/lfm2-kjv" --decode)
 expect_eq "lfm-tokenize kjv_tokenizer.gguf --decode" \
   "$(printf 1,310,400 | "$tokenize" "$gguf/kjv_tokenizer.gguf" --decode)" "$want"
+
+# A GGUF with a tokenizer (case1's weights, the demo model's vocabulary:
+# prompts whose ids are below case1's 320). lfm-compile carries it; an
+# artifact without one takes it from --weights; --prompt is those ids.
+python3 "$here/gguf_edit.py" "$gguf/case1_f32.gguf" "$tmp/kjv.gguf" \
+  --kv-from "$gguf/kjv_tokenizer.gguf" tokenizer.
+"$compile" "$tmp/kjv.gguf" -o "$tmp/kjv.lfma"
+want=$(printf "And" | "$tokenize" "$root/models/lfm2-kjv")
+expect_eq "the artifact of a GGUF carries its tokenizer" \
+  "$(printf "And" | "$tokenize" "$tmp/kjv.lfma")" "$want"
+"$compile" "$tmp/kjv.gguf" -o "$tmp/kjv-bare.lfma" --no-tokenizer
+generated() {  # lfm-run args: the generated ids of the first sequence
+  "$run" "$tmp/kjv-bare.lfma" --device cpu --weights "$tmp/kjv.gguf" --max-new-tokens 4 \
+    --temperature 0 --json "$@" 2>"$tmp/stderr" | python3 -c '
+import json, sys; print(",".join(map(str, json.load(sys.stdin)["sequences"][0]["generated"])))'
+}
+expect_eq "--prompt with the tokenizer of --weights GGUF" "$(generated --prompt And)" \
+  "$(generated --prompt-ids "$want")"
+expect_error "--no-tokenizer artifact, safetensors weights: --prompt" "carries no tokenizer" \
+  "$run" "$tmp/kjv-bare.lfma" --device cpu --weights "$case" --prompt And
 
 # Bad input.
 python3 "$here/gguf_edit.py" "$gguf/case1_f32.gguf" "$tmp/gpt2.gguf" --arch gpt2
