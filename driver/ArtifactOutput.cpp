@@ -3,6 +3,7 @@
 #include "driver/ArtifactOutput.h"
 
 #include "driver/Errors.h"
+#include "lfm/Gguf.h"
 #include "lfm/WeightLoader.h"
 
 #include <optional>
@@ -19,8 +20,17 @@ artifactTokenizerFiles(const ArtifactOptions &options) {
     if (files.ok() && files->tokenizer_json.empty())
       return makeError("--tokenizer " + options.tokenizerPath +
                        ": no tokenizer.json there");
+  } else if (::lfm::isGgufPath(options.model)) {
+    files = ::lfm::readTokenizerFilesAt(options.model);
+    if (absl::IsUnimplemented(files.status())) {
+      if (options.warn)
+        options.warn(std::string(files.status().message()) +
+                     "; the artifact carries no tokenizer (it runs from token ids, "
+                     "or with --tokenizer PATH)");
+      return ::lfm::TokenizerFiles{};
+    }
   } else {
-    files = ::lfm::readTokenizerFiles(options.modelFolder);
+    files = ::lfm::readTokenizerFiles(options.model);
   }
   if (!files.ok())
     return toError(files.status());
@@ -45,7 +55,7 @@ llvm::Error writeArtifactFile(::lfm::Plan plan,
   std::optional<::lfm::HostWeights> weights;
   if (options.embedWeights) {
     const std::string &checkpoint =
-        options.weightsPath.empty() ? options.modelFolder : options.weightsPath;
+        options.weightsPath.empty() ? options.model : options.weightsPath;
     absl::StatusOr<::lfm::HostWeights> loaded = ::lfm::loadWeights(
         artifact.plan, checkpoint, ::lfm::stderrProgress("loading weights"));
     if (!loaded.ok())

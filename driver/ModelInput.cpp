@@ -8,6 +8,9 @@
 #include "models/Lfm2Config.h"
 #include "models/Lfm2Importer.h"
 
+#include "lfm/Gguf.h"
+#include "lfm/GgufLfm2.h"
+
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FileSystem.h"
@@ -21,13 +24,35 @@ bool isMlirInput(llvm::StringRef path) {
   return path.ends_with(".mlir") || path == "-";
 }
 
+llvm::Expected<::lfm::ModelConfig> loadModelConfig(llvm::StringRef path) {
+  absl::StatusOr<::lfm::ModelConfig> config;
+  if (::lfm::isGgufPath(path.str()) && !llvm::sys::fs::is_directory(path)) {
+    absl::StatusOr<std::shared_ptr<const ::lfm::GgufFile>> gguf =
+        ::lfm::GgufFile::open(path.str());
+    if (!gguf.ok())
+      return toError(gguf.status());
+    absl::StatusOr<nlohmann::json> json = ::lfm::lfm2ConfigFromGguf(**gguf);
+    if (!json.ok())
+      return toError(json.status());
+    // The same parser as config.json's, so that a GGUF's config is checked
+    // and resolved by the same rules; its messages name the GGUF.
+    config = ::lfm::models::parseLfm2Config(
+        json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        path.str());
+  } else {
+    config = ::lfm::models::loadLfm2Config(path.str());
+  }
+  if (!config.ok())
+    return toError(config.status());
+  return std::move(*config);
+}
+
 llvm::Expected<ModelModule> importModel(MLIRContext &context,
                                         llvm::StringRef path,
                                         StorageChoice storage) {
-  absl::StatusOr<::lfm::ModelConfig> config =
-      ::lfm::models::loadLfm2Config(path.str());
-  if (!config.ok())
-    return toError(config.status());
+  llvm::Expected<::lfm::ModelConfig> config = loadModelConfig(path);
+  if (!config)
+    return config.takeError();
   loadDialects(context);
   ModelModule result;
   result.module =
@@ -59,16 +84,15 @@ llvm::Expected<ModelModule> parseModel(MLIRContext &context,
     result.config = std::move(*config);
     return result;
   }
-  absl::StatusOr<::lfm::ModelConfig> config =
-      ::lfm::models::loadLfm2Config(configPath.str());
-  if (!config.ok())
-    return toError(config.status());
+  llvm::Expected<::lfm::ModelConfig> config = loadModelConfig(configPath);
+  if (!config)
+    return config.takeError();
   result.config = std::move(*config);
   return result;
 }
 
-std::string modelFolder(llvm::StringRef path) {
-  if (llvm::sys::fs::is_directory(path))
+std::string modelLocation(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path) || ::lfm::isGgufPath(path.str()))
     return path.str();
   std::string parent(llvm::sys::path::parent_path(path));
   return parent.empty() ? "." : parent;

@@ -1,7 +1,8 @@
 //===- ModelInput.h - A model to the lfm IR it compiles from ----*- C++ -*-===//
 //
 // The compiler's inputs: a Hugging Face LFM2 config (config.json or a
-// checkpoint folder), imported into the lfm dialect; or an .mlir file at any
+// checkpoint folder) or an LFM2 GGUF (its metadata as config.json, see
+// lfm/GgufLfm2.h), imported into the lfm dialect; or an .mlir file at any
 // stage the pipeline accepts (imported, fused, kernel-formed and planned, as
 // `--dump-ir` and lfm-opt print it), parsed. The pipeline runs on either;
 // on IR it has already run on, it changes nothing.
@@ -37,6 +38,11 @@ struct ModelModule {
 /// a config.
 bool isMlirInput(llvm::StringRef path);
 
+/// The config of `path`: a config.json, a checkpoint folder holding one, or
+/// an LFM2 GGUF (read by the same config parser, models/Lfm2Config.h). A
+/// GGUF of another architecture is an error naming it.
+llvm::Expected<::lfm::ModelConfig> loadModelConfig(llvm::StringRef path);
+
 /// Loads the config at `path` and imports the model with `storage`.
 llvm::Expected<ModelModule> importModel(MLIRContext &context,
                                         llvm::StringRef path,
@@ -50,9 +56,10 @@ llvm::Expected<ModelModule> parseModel(MLIRContext &context,
                                        llvm::StringRef path,
                                        llvm::StringRef configPath);
 
-/// The model folder of an input: the input itself, or the folder holding
-/// the config file ("." for a bare file name).
-std::string modelFolder(llvm::StringRef path);
+/// Where an input's tokenizer files and weights are: the input itself (a
+/// checkpoint folder or a GGUF), or the folder holding the config file ("."
+/// for a bare file name).
+std::string modelLocation(llvm::StringRef path);
 
 } // namespace mlir::lfm::driver
 

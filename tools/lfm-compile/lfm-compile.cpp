@@ -1,13 +1,14 @@
 //===- lfm-compile.cpp - LFM2 checkpoint to lfm IR and artifacts ----------===//
 //
-//   lfm-compile MODEL_DIR_OR_CONFIG -o model.lfma [--embed-weights]
-//   lfm-compile MODEL_DIR_OR_CONFIG --emit mlir|plan|cuda|ptx [-o FILE]
+//   lfm-compile MODEL_DIR_OR_CONFIG_OR_GGUF -o model.lfma [--embed-weights]
+//   lfm-compile MODEL_DIR_OR_CONFIG_OR_GGUF --emit mlir|plan|cuda|ptx [-o FILE]
 //   lfm-compile FILE.mlir [--config CONFIG] --emit plan|cuda|...
 //
 // Artifacts carry every kernel's CUDA source and, when NVRTC can be loaded,
 // its CUBIN and PTX for each --target.
 //
-// Reads a Hugging Face LFM2 config (a config.json or a checkpoint folder),
+// Reads a Hugging Face LFM2 config (a config.json or a checkpoint folder) or
+// an LFM2 GGUF (config, tokenizer and weights in one file),
 // builds the graph IR, runs the pipeline and emits what was asked for; or
 // takes the IR from an .mlir file at any stage of the pipeline. The work is
 // the compiler driver's (driver/Compile.h); this file parses the options and
@@ -42,13 +43,13 @@ cl::OptionCategory category("lfm-compile options");
 
 cl::opt<std::string> inputPath(
     cl::Positional, cl::Required, cl::cat(category),
-    cl::desc("<config.json, Hugging Face checkpoint folder, or lfm IR "
-             "(FILE.mlir, '-' for stdin)>"));
+    cl::desc("<config.json, Hugging Face checkpoint folder, LFM2 GGUF, or "
+             "lfm IR (FILE.mlir, '-' for stdin)>"));
 
 cl::opt<std::string> configPath(
     "config", cl::cat(category), cl::value_desc("path"),
-    cl::desc("For an .mlir input: the model's config.json or checkpoint "
-             "folder, which the plan records (default: what the IR implies: "
+    cl::desc("For an .mlir input: the model's config.json, checkpoint "
+             "folder or GGUF, which the plan records (default: what the IR implies: "
              "vocab from the logits, one layer per state argument, ...)"));
 
 cl::opt<EmitKind> emitKind(
@@ -93,7 +94,7 @@ cl::opt<StorageChoice> dtypeChoice(
     cl::desc("Storage type of weights, activations and state on the device "
              "(accumulation is always f32)"),
     cl::values(
-        clEnumValN(StorageChoice::Auto, "auto", "the checkpoint's torch_dtype"),
+        clEnumValN(StorageChoice::Auto, "auto", "the checkpoint's torch_dtype (a GGUF's: its embedding's type)"),
         clEnumValN(StorageChoice::F32, "f32", "float32"),
         clEnumValN(StorageChoice::BF16, "bf16", "bfloat16"),
         clEnumValN(StorageChoice::F16, "f16", "float16")));
@@ -105,14 +106,15 @@ cl::opt<bool> embedWeights(
 
 cl::opt<std::string> weightsPath(
     "weights", cl::cat(category), cl::value_desc("path"),
-    cl::desc("Checkpoint for --embed-weights (default: the model folder)"));
+    cl::desc("Checkpoint for --embed-weights (default: the model folder or "
+             "GGUF)"));
 
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category), cl::value_desc("path"),
     cl::desc("Where the tokenizer files the artifact carries come from: a "
              "folder with tokenizer.json (tokenizer_config.json and "
-             "generation_config.json beside it are taken too) or a "
-             "tokenizer.json (default: the model folder)"));
+             "generation_config.json beside it are taken too), a "
+             "tokenizer.json or a GGUF (default: the model folder or GGUF)"));
 
 cl::opt<bool> noTokenizer(
     "no-tokenizer", cl::cat(category),
@@ -198,8 +200,11 @@ int writeArtifact(::lfm::Plan plan, std::vector<::lfm::KernelInfo> kernels) {
         << "; the artifact has the kernel sources but no binaries (the cpu "
            "and emu devices run it; the cuda device needs binaries)\n";
   mlir::lfm::driver::ArtifactOptions options;
-  options.modelFolder = mlir::lfm::driver::modelFolder(
+  options.model = mlir::lfm::driver::modelLocation(
       configPath.empty() ? inputPath : configPath);
+  options.warn = [](const std::string &message) {
+    llvm::WithColor::warning(llvm::errs(), "lfm-compile") << message << "\n";
+  };
   options.tokenizerPath = tokenizerPath;
   options.noTokenizer = noTokenizer;
   options.embedWeights = embedWeights;
@@ -224,6 +229,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "lfm-compile: compiles a Hugging Face LFM2 model for lfm.\n\n"
       "  lfm-compile MODEL_DIR -o model.lfma    compile to an artifact\n"
+      "  lfm-compile MODEL.gguf -o model.lfma   the same from an LFM2 GGUF\n"
       "  lfm-compile MODEL_DIR --emit mlir      print the graph IR\n"
       "  lfm-compile MODEL_DIR --emit plan      print the launch plan\n"
       "  lfm-compile MODEL_DIR --emit cuda      print the CUDA C++ kernels\n"

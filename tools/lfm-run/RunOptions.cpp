@@ -17,8 +17,9 @@ ArgParser makeParser() {
   ArgParser p;
   p.addOption("weights", "PATH",
               "The checkpoint: a folder with model.safetensors or a sharded "
-              "model.safetensors.index.json, or one .safetensors file. Optional when the "
-              "artifact embeds its weights.");
+              "model.safetensors.index.json, one .safetensors file, or an LFM2 GGUF (its "
+              "tokenizer too, when the artifact carries none). Optional when the artifact "
+              "embeds its weights.");
   p.addOption("random-weights", "SEED",
               "Synthesize weights of the right shapes from SEED instead of loading them "
               "(for benchmarks without a checkpoint).");
@@ -41,8 +42,8 @@ ArgParser makeParser() {
                       "is not printed). Repeatable.");
   p.addOption("tokenizer", "PATH",
               "The tokenizer: a folder with tokenizer.json (and tokenizer_config.json, "
-              "generation_config.json) or a tokenizer.json. Default: the files the artifact "
-              "carries.");
+              "generation_config.json), a tokenizer.json, or a GGUF. Default: the files the "
+              "artifact carries, else those of a GGUF --weights.");
   p.addOption("max-new-tokens", "N",
               "Tokens to generate per sequence (default: generation_config.json's max_new_tokens, "
               "else 16 for --prompt-ids, 128 for text prompts, 256 per --chat answer; 0 = "

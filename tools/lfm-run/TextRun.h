@@ -10,15 +10,17 @@
 
 #include "Generate.h"
 #include "absl/status/statusor.h"
+#include "lfm/Runtime.h"
 #include "lfm/Session.h"
 #include "lfm/TextModel.h"
 
 namespace lfm::tools {
 
-// The text files: `tokenizer_path` (--tokenizer) when given, else those the
-// artifact carries; an error that says what to do when there are none.
+// The text files: `tokenizer_path` (--tokenizer) when given, else the
+// model's (the artifact's, or its GGUF weights'); an error that says what to
+// do when there are none, or why (an unsupported GGUF tokenizer).
 absl::StatusOr<TextModel> loadRunTextModel(const std::string &tokenizer_path,
-                                           const TokenizerFiles &artifact_files,
+                                           const LoadedModel &model,
                                            const std::string &artifact_path);
 
 // Generates from text prompts. With one prompt and `stream`, the text goes

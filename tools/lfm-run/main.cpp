@@ -49,7 +49,7 @@ int run(int argc, char **argv) {
   std::optional<TextModel> text;
   if (text_mode || !opt.tokenizer.empty()) {
     absl::StatusOr<TextModel> loaded =
-        tools::loadRunTextModel(opt.tokenizer, model->tokenizer, opt.artifact);
+        tools::loadRunTextModel(opt.tokenizer, *model, opt.artifact);
     if (!loaded.ok()) return fail(loaded.status());
     text = std::move(*loaded);
   }
@@ -58,7 +58,7 @@ int run(int argc, char **argv) {
     generation = text->generation;
   } else if (!model->tokenizer.generation_config_json.empty()) {
     absl::StatusOr<GenerationConfig> parsed = parseGenerationConfig(
-        model->tokenizer.generation_config_json, opt.artifact + ": generation_config.json");
+        model->tokenizer.generation_config_json, model->tokenizer_origin + ": generation_config.json");
     if (!parsed.ok()) return fail(parsed.status());
     generation = *parsed;
   }

@@ -12,15 +12,16 @@ namespace {
 ArgParser makeParser() {
   ArgParser p;
   p.addOption("weights", "PATH",
-              "The checkpoint: a folder with model.safetensors (or its sharded index), or one "
-              ".safetensors file. Optional when the artifact embeds its weights.");
+              "The checkpoint: a folder with model.safetensors (or its sharded index), one "
+              ".safetensors file, or an LFM2 GGUF (its tokenizer too, when the artifact carries "
+              "none). Optional when the artifact embeds its weights.");
   p.addOption("random-weights", "SEED",
               "Synthesize weights of the right shapes from SEED (for benchmarks without a "
               "checkpoint).");
   p.addOption("tokenizer", "PATH",
-              "A folder with tokenizer.json (and tokenizer_config.json, generation_config.json) "
-              "or a tokenizer.json. Default: the files the artifact carries. Without any, only "
-              "token-id prompts are served.");
+              "A folder with tokenizer.json (and tokenizer_config.json, generation_config.json), "
+              "a tokenizer.json, or a GGUF. Default: the files the artifact carries, else those "
+              "of a GGUF --weights. Without any, only token-id prompts are served.");
   p.addOption("model-name", "NAME",
               "The model id of /v1/models and responses (default: the artifact's file name).");
   p.addOption("host", "ADDR", "Address to listen on (default 127.0.0.1: this machine only).");

@@ -24,16 +24,17 @@ namespace {
 
 using namespace lfm;
 
-// The text files: --tokenizer when given, else those the artifact carries.
+// The text files: --tokenizer when given, else the model's (the artifact's,
+// or its GGUF weights').
 absl::StatusOr<std::optional<TextModel>> loadText(const tools::ServeOptions &opt,
-                                                  const TokenizerFiles &artifact_files) {
+                                                  const LoadedModel &model) {
   if (!opt.tokenizer.empty()) {
     LFM_ASSIGN_OR_RETURN(TokenizerFiles files, readTokenizerFilesAt(opt.tokenizer));
     LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(files, opt.tokenizer));
     return std::optional<TextModel>(std::move(text));
   }
-  if (artifact_files.tokenizer_json.empty()) return std::optional<TextModel>();
-  LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(artifact_files, opt.artifact));
+  if (model.tokenizer.tokenizer_json.empty()) return std::optional<TextModel>();
+  LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(model.tokenizer, model.tokenizer_origin));
   return std::optional<TextModel>(std::move(text));
 }
 
@@ -43,14 +44,14 @@ absl::StatusOr<tools::ServedModel> loadServedModel(const tools::ServeOptions &op
   LFM_ASSIGN_OR_RETURN(LoadedModel model,
                        loadModel({opt.artifact, opt.weights, opt.random_seed}));
   tools::ServedModel served;
-  LFM_ASSIGN_OR_RETURN(served.text, loadText(opt, model.tokenizer));
+  LFM_ASSIGN_OR_RETURN(served.text, loadText(opt, model));
   GenerationConfig generation;
   if (served.text) {
     generation = served.text->generation;
   } else if (!model.tokenizer.generation_config_json.empty()) {
     LFM_ASSIGN_OR_RETURN(generation,
                          parseGenerationConfig(model.tokenizer.generation_config_json,
-                                               opt.artifact + ": generation_config.json"));
+                                               model.tokenizer_origin + ": generation_config.json"));
   }
   served.sampling = generation.sampling();
   const Plan &plan = model.plan;
@@ -80,6 +81,8 @@ absl::StatusOr<tools::ServedModel> loadServedModel(const tools::ServeOptions &op
             << ", " << shape.slots << " slots x " << shape.max_seq_len << " tokens, "
             << served.engine->maxBatchTokens() << " tokens per step"
             << (served.text ? "" : ", no tokenizer (token-id prompts only)") << "\n";
+  if (!served.text && !model.tokenizer_note.empty())
+    std::cerr << "lfm-serve: " << model.tokenizer_note << "\n";
   return served;
 }
 

@@ -4,6 +4,7 @@
 //   lfm-tokenize MODEL_DIR < text.txt             ids, as tokenizer(text)
 //   lfm-tokenize MODEL_DIR --decode < ids.txt     text, as tokenizer.decode(ids)
 //   lfm-tokenize MODEL_DIR --chat chat.json       the rendered chat prompt
+//   lfm-tokenize MODEL.gguf < text.txt            the same with a GGUF's tokenizer
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lfm/Artifact.h"
+#include "lfm/Gguf.h"
 #include "lfm/ReadFile.h"
 #include "lfm/StatusMacros.h"
 #include "lfm/TextModel.h"
@@ -42,8 +44,8 @@ ArgParser makeParser() {
 std::string help() {
   return absl::StrCat(
       "usage: lfm-tokenize SRC [--no-special | --decode [--skip-special] | --chat FILE.json [--ids]]\n\n"
-      "SRC is a model folder (tokenizer.json, tokenizer_config.json), a tokenizer.json, or an\n"
-      ".lfma artifact that carries its tokenizer. The whole of stdin is the text, byte for byte\n"
+      "SRC is a model folder (tokenizer.json, tokenizer_config.json), a tokenizer.json, a GGUF\n"
+      "(its tokenizer.ggml.* metadata), or an .lfma artifact that carries its tokenizer. The whole of stdin is the text, byte for byte\n"
       "(a trailing newline is part of it); the ids print comma-separated on one line. Errors\n"
       "exit 1 with a message.\n\noptions:\n",
       makeParser().optionsHelp());
@@ -58,7 +60,9 @@ absl::StatusOr<TokenizerFiles> filesOf(const std::string &src) {
   }
   LFM_ASSIGN_OR_RETURN(TokenizerFiles files, readTokenizerFilesAt(src));
   if (files.tokenizer_json.empty())
-    return absl::NotFoundError(absl::StrCat(src, ": no tokenizer.json there"));
+    return absl::NotFoundError(absl::StrCat(
+        src, isGgufPath(src) ? ": has no tokenizer (no tokenizer.ggml.model)"
+                             : ": no tokenizer.json there"));
   return files;
 }
 
@@ -87,7 +91,7 @@ absl::Status run(int argc, char **argv) {
   }
   if (p.positional().size() != 1)
     return absl::InvalidArgumentError(
-        absl::StrCat("expected one SRC (model folder, tokenizer.json or .lfma), got ",
+        absl::StrCat("expected one SRC (model folder, tokenizer.json, .gguf or .lfma), got ",
                      p.positional().size()));
   const std::string src = p.positional()[0];
   if (p.has("decode") && p.has("chat")) return absl::InvalidArgumentError("give --decode or --chat, not both");

@@ -168,6 +168,11 @@ class GgufFile {
 // be read).
 bool looksLikeGguf(const std::string &path);
 
+// True if `path` is meant as a GGUF: it starts with the magic or its name
+// ends in ".gguf" (so that a damaged GGUF is reported as one, not as a
+// folder or JSON file that is missing).
+bool isGgufPath(const std::string &path);
+
 }  // namespace lfm
 
 #endif  // LFM_GGUF_H

@@ -46,7 +46,7 @@ namespace lfm {
 // the weights embedded in the artifact.
 struct ModelSource {
   std::string artifact_path;
-  std::string weights_path;  // a checkpoint folder or .safetensors file
+  std::string weights_path;  // a checkpoint folder, .safetensors or .gguf file
   std::optional<uint64_t> random_seed;
 };
 
@@ -57,11 +57,18 @@ struct LoadedModel {
   // before creating the session.
   std::vector<KernelInfo> kernels;
   std::string weights_origin;  // "checkpoint PATH", "embedded", "random seed N": for messages
-  TokenizerFiles tokenizer;    // the text files the artifact carries (may be empty)
+  // The text files the artifact carries; when it carries none and the
+  // weights are a GGUF, those of the GGUF's tokenizer (may be empty).
+  TokenizerFiles tokenizer;
+  std::string tokenizer_origin;  // the file `tokenizer` came from, for messages
+  // Why `tokenizer` is empty when the reason is known: the GGUF's tokenizer
+  // is of a kind lfm does not read (token-id prompts still run).
+  std::string tokenizer_note;
 };
 
 // Reads and verifies the artifact, then binds its weights. Loading a
-// checkpoint reports progress through `progress` (stderr by default).
+// checkpoint reports progress through `progress` (stderr by default). A
+// GGUF whose tokenizer is unsupported still loads (see tokenizer_note).
 absl::StatusOr<LoadedModel> loadModel(const ModelSource &source,
                                       const ProgressFn &progress = stderrProgress("loading weights"));
 

@@ -30,9 +30,11 @@ struct TokenizerFiles {
 // an error naming it.
 absl::StatusOr<TokenizerFiles> readTokenizerFiles(const std::string &dir);
 
-// The files of `path`: a model folder (as readTokenizerFiles), or a
+// The files of `path`: a model folder (as readTokenizerFiles), a
 // tokenizer.json alone (its siblings tokenizer_config.json and
-// generation_config.json are read too when present).
+// generation_config.json are read too when present), or a GGUF (the files
+// its tokenizer.ggml.* metadata stands for, lfm/GgufLfm2.h: an Unimplemented
+// error when that tokenizer is of a kind lfm does not read).
 absl::StatusOr<TokenizerFiles> readTokenizerFilesAt(const std::string &path);
 
 // Each present file is a JSON object of at most kMaxTokenizerFileBytes.

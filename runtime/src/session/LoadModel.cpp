@@ -1,10 +1,30 @@
 // Artifact + weights -> a plan with its host weights, from whichever source
 // the caller names.
 #include "absl/strings/str_cat.h"
+#include "lfm/Gguf.h"
 #include "lfm/Runtime.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm {
+namespace {
+
+// A GGUF is a whole model: its tokenizer stands in for the one an artifact
+// compiled without tokenizer files lacks. An unsupported tokenizer is not an
+// error here: the model still runs from token ids, and text use reports it.
+absl::Status tokenizerFromGguf(const std::string &path, LoadedModel &model) {
+  absl::StatusOr<TokenizerFiles> files = readTokenizerFilesAt(path);
+  if (absl::IsUnimplemented(files.status())) {
+    model.tokenizer_note = std::string(files.status().message());
+    return absl::OkStatus();
+  }
+  LFM_RETURN_IF_ERROR(files.status());
+  LFM_RETURN_IF_ERROR(verifyTokenizerFiles(*files, absl::StrCat(path, ": tokenizer")));
+  model.tokenizer = std::move(*files);
+  model.tokenizer_origin = path;
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<LoadedModel> loadModel(const ModelSource &source, const ProgressFn &progress) {
   if (!source.weights_path.empty() && source.random_seed.has_value()) {
@@ -31,6 +51,9 @@ absl::StatusOr<LoadedModel> loadModel(const ModelSource &source, const ProgressF
   model.plan = std::move(artifact.plan);
   model.kernels = std::move(artifact.kernels);
   model.tokenizer = std::move(artifact.tokenizer);
+  model.tokenizer_origin = source.artifact_path;
+  if (model.tokenizer.empty() && !source.weights_path.empty() && isGgufPath(source.weights_path))
+    LFM_RETURN_IF_ERROR(tokenizerFromGguf(source.weights_path, model));
   return model;
 }
 

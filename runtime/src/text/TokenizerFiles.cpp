@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "lfm/Gguf.h"
+#include "lfm/GgufLfm2.h"
 #include "lfm/ReadFile.h"
 #include "lfm/StatusMacros.h"
 #include "nlohmann/json.hpp"
@@ -50,6 +52,10 @@ absl::StatusOr<TokenizerFiles> readTokenizerFiles(const std::string &dir) {
 absl::StatusOr<TokenizerFiles> readTokenizerFilesAt(const std::string &path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return readTokenizerFiles(path);
+  if (isGgufPath(path)) {
+    LFM_ASSIGN_OR_RETURN(std::shared_ptr<const GgufFile> gguf, GgufFile::open(path));
+    return tokenizerFilesFromGguf(*gguf);
+  }
   if (!fs::exists(path, ec)) return absl::NotFoundError(absl::StrCat("'", path, "' does not exist"));
   fs::path file(path);
   return readBeside(file.parent_path().empty() ? fs::path(".") : file.parent_path(), file);

@@ -478,4 +478,11 @@ bool looksLikeGguf(const std::string &path) {
   return n == 4 && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
+bool isGgufPath(const std::string &path) {
+  constexpr std::string_view kSuffix = ".gguf";
+  return (path.size() >= kSuffix.size() &&
+          std::string_view(path).substr(path.size() - kSuffix.size()) == kSuffix) ||
+         looksLikeGguf(path);
+}
+
 }  // namespace lfm

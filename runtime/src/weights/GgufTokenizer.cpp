@@ -3,6 +3,11 @@
 // is the one LFM2's own has: byte-level BPE with ignore_merges, the Split
 // regex LFM2 pre-tokenizes with, ByteLevel pre-tokenizer and decoder, and a
 // TemplateProcessing post-processor that adds BOS.
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "lfm/GgufLfm2.h"
 #include "lfm/StatusMacros.h"
@@ -65,6 +70,36 @@ json specialToken(const std::string &content) {
 
 json sequence(const char *id, int type_id) {
   return {{"Sequence", {{"id", id}, {"type_id", type_id}}}};
+}
+
+// The tokens that end generation, as llama.cpp's llama_vocab marks them
+// (special_eog_ids): the eos, eot and eom ids, the FIM pad/rep/sep ids, and
+// every token whose text is one of the end-of-turn texts below. The
+// converter stores one eos id (LFM2's <|im_end|>); its <|endoftext|> stops
+// too, in llama.cpp as in HF's generation_config.json ([7, 2]). Ids in that
+// order, each once.
+constexpr std::string_view kEndOfGenerationTexts[] = {
+    "<|eot_id|>",    "<|im_end|>", "<|end|>", "<|return|>",      "<|call|>",
+    "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>",
+    "<|end_of_text|>", "<end_of_utterance>"};
+
+absl::StatusOr<json> endOfGenerationIds(const GgufFile &gguf,
+                                        const std::vector<std::string_view> &tokens) {
+  json ids = json::array();
+  auto add = [&](int64_t id) {
+    if (std::find(ids.begin(), ids.end(), json(id)) == ids.end()) ids.push_back(id);
+  };
+  for (const char *key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                          "tokenizer.ggml.eom_token_id", "tokenizer.ggml.fim_pad_token_id",
+                          "tokenizer.ggml.fim_rep_token_id", "tokenizer.ggml.fim_sep_token_id"}) {
+    LFM_ASSIGN_OR_RETURN(std::optional<int64_t> id, tokenId(gguf, key, tokens.size()));
+    if (id) add(*id);
+  }
+  for (size_t id = 0; id < tokens.size(); ++id)
+    if (std::find(std::begin(kEndOfGenerationTexts), std::end(kEndOfGenerationTexts),
+                  tokens[id]) != std::end(kEndOfGenerationTexts))
+      add(static_cast<int64_t>(id));
+  return ids;
 }
 
 }  // namespace
@@ -135,8 +170,6 @@ absl::StatusOr<TokenizerFiles> tokenizerFilesFromGguf(const GgufFile &gguf) {
                        tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.size()));
   LFM_ASSIGN_OR_RETURN(std::optional<int64_t> eos,
                        tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.size()));
-  LFM_ASSIGN_OR_RETURN(std::optional<int64_t> eot,
-                       tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.size()));
   LFM_ASSIGN_OR_RETURN(std::optional<int64_t> pad,
                        tokenId(gguf, "tokenizer.ggml.padding_token_id", tokens.size()));
   LFM_ASSIGN_OR_RETURN(bool add_bos, flag(gguf, "tokenizer.ggml.add_bos_token", false));
@@ -220,11 +253,8 @@ absl::StatusOr<TokenizerFiles> tokenizerFilesFromGguf(const GgufFile &gguf) {
 
   json generation = json::object();
   if (bos) generation["bos_token_id"] = *bos;
-  if (eos) {
-    json ids = json::array({*eos});
-    if (eot && *eot != *eos) ids.push_back(*eot);
-    generation["eos_token_id"] = ids;
-  }
+  LFM_ASSIGN_OR_RETURN(json eog, endOfGenerationIds(gguf, tokens));
+  if (!eog.empty()) generation["eos_token_id"] = std::move(eog);
   if (pad) generation["pad_token_id"] = *pad;
 
   TokenizerFiles files;

@@ -75,6 +75,46 @@ TEST(Driver, TheImportedIrCompilesToTheSamePlan) {
   std::remove(path.c_str());
 }
 
+TEST(Driver, AGgufIsAModelInput) {
+  // The GGUF of the golden case gives the config of its config.json (read
+  // by the same parser) and the same plan; its storage dtype follows its
+  // tensors' type, as a config's follows torch_dtype.
+  const std::string gguf = LFM_TEST_DATA_DIR "/gguf/case1_f32.gguf";
+  llvm::Expected<lfm::ModelConfig> fromGguf = loadModelConfig(gguf);
+  ASSERT_TRUE(static_cast<bool>(fromGguf)) << errorOf(fromGguf.takeError());
+  llvm::Expected<lfm::ModelConfig> fromJson = loadModelConfig(kGolden);
+  ASSERT_TRUE(static_cast<bool>(fromJson)) << errorOf(fromJson.takeError());
+  EXPECT_EQ(fromGguf->vocab_size, fromJson->vocab_size);
+  EXPECT_EQ(fromGguf->hidden_size, fromJson->hidden_size);
+  EXPECT_EQ(fromGguf->intermediate_size, fromJson->intermediate_size);
+  EXPECT_EQ(fromGguf->layer_types, fromJson->layer_types);
+  EXPECT_EQ(fromGguf->num_key_value_heads, fromJson->num_key_value_heads);
+  EXPECT_EQ(fromGguf->tie_word_embeddings, fromJson->tie_word_embeddings);
+
+  llvm::Expected<lfm::Plan> plan = compileToPlan(gguf);
+  ASSERT_TRUE(static_cast<bool>(plan)) << errorOf(plan.takeError());
+  llvm::Expected<lfm::Plan> golden = compileToPlan(kGolden);
+  ASSERT_TRUE(static_cast<bool>(golden)) << errorOf(golden.takeError());
+  EXPECT_EQ(plan->launches.size(), golden->launches.size());
+  EXPECT_EQ(plan->dtype, lfm::DType::kF32);
+  llvm::Expected<lfm::Plan> bf16 =
+      compileToPlan(LFM_TEST_DATA_DIR "/gguf/case1_bf16.gguf");
+  ASSERT_TRUE(static_cast<bool>(bf16)) << errorOf(bf16.takeError());
+  EXPECT_EQ(bf16->dtype, lfm::DType::kBF16);
+
+  // Its tokenizer and weights are the GGUF itself, not its folder.
+  EXPECT_EQ(modelLocation(gguf), gguf);
+  EXPECT_EQ(modelLocation(kGolden + "/config.json"), kGolden);
+
+  // A GGUF that is not one: an error naming the file.
+  std::string bad = ::testing::TempDir() + "/driver_test_bad.gguf";
+  std::ofstream(bad) << "GGUF and then nothing";
+  llvm::Expected<lfm::Plan> badPlan = compileToPlan(bad);
+  ASSERT_FALSE(static_cast<bool>(badPlan));
+  EXPECT_NE(errorOf(badPlan.takeError()).find(bad), std::string::npos);
+  std::remove(bad.c_str());
+}
+
 TEST(Driver, BadInputsAreErrorsThatSayWhy) {
   llvm::Expected<lfm::Plan> missing = compileToPlan("/nonexistent/config.json");
   ASSERT_FALSE(static_cast<bool>(missing));

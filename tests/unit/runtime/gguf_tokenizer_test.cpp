@@ -38,7 +38,12 @@ TEST(GgufTokenizer, EncodesAsTheHfTokenizer) {
       std::ifstream(kData + "/text/tokenizers/lfm2-kjv/tokenizer_config.json"));
   EXPECT_EQ(t.chatTemplate(), hf_config["chat_template"].get<std::string>());
   nlohmann::json generation = nlohmann::json::parse(files->generation_config_json);
-  EXPECT_EQ(generation["eos_token_id"], nlohmann::json::array({7}));
+  // The stored eos (<|im_end|>) and, as llama.cpp's end-of-generation
+  // tokens, <|endoftext|>: what HF's generation_config.json lists.
+  nlohmann::json hf_generation = nlohmann::json::parse(
+      std::ifstream(kData + "/../../models/lfm2-kjv/generation_config.json"));
+  EXPECT_EQ(generation["eos_token_id"], hf_generation["eos_token_id"]);
+  EXPECT_EQ(generation["eos_token_id"], nlohmann::json::array({7, 2}));
   EXPECT_EQ(generation["bos_token_id"], 1);
 
   std::ifstream golden(kData + "/text/tokenizers/lfm2-kjv/golden.jsonl");
