@@ -53,7 +53,8 @@ HostWeights randomWeights(const Plan &plan, uint64_t seed);
 // spec's byte size; errors name the weight.
 absl::Status checkHostWeights(const Plan &plan, const HostWeights &weights);
 
-// The byte size of a weight spec: product(shape) * dtypeSize(dtype).
+// The byte size of a weight spec (weightStorageBytes: its elements in its
+// dtype, or its quantized blocks).
 int64_t weightBytes(const WeightSpec &spec);
 
 }  // namespace lfm
