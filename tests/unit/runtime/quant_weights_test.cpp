@@ -72,6 +72,35 @@ TEST(QuantWeights, LoadQuantizesStackedSourcesRowForRow) {
   }
 }
 
+TEST(QuantWeights, GgufBlocksAreTakenAsTheyAreOrRequantized) {
+  const std::string path = std::string(LFM_TEST_DATA_DIR) + "/gguf/case1_q8_0.gguf";
+  auto ckpt = Checkpoint::open(path);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status();
+  auto raw = [&](const std::string &name) {
+    const SafetensorsTensor *t = *ckpt->tensor(name);
+    EXPECT_EQ(t->ggml_type, 8u) << name;  // q8_0
+    return std::vector<uint8_t>(t->data.begin(), t->data.end());
+  };
+  // The same format: the GGUF's bytes, stacked.
+  Plan plan = quantPlan(QuantFormat::kQ8_0, QuantFormat::kQ8_0);
+  auto weights = loadWeights(plan, path, nullptr);
+  ASSERT_TRUE(weights.ok()) << weights.status();
+  std::vector<uint8_t> qkv;
+  for (const WeightSource &s : plan.weights[0].sources) {
+    std::vector<uint8_t> r = raw(s.tensor);
+    qkv.insert(qkv.end(), r.begin(), r.end());
+  }
+  EXPECT_EQ(weights->buffers[0], qkv);
+  EXPECT_EQ(weights->buffers[1], raw("model.embed_tokens.weight"));
+  // Another format: dequantized (ggml's floats), then quantized.
+  plan = quantPlan(QuantFormat::kQ4_0, QuantFormat::kQ8_0);
+  weights = loadWeights(plan, path, nullptr);
+  ASSERT_TRUE(weights.ok()) << weights.status();
+  std::vector<float> rows(128 * 64);
+  ASSERT_TRUE(dequantizeRows(QuantFormat::kQ8_0, qkv.data(), 128, 64, rows.data()).ok());
+  EXPECT_EQ(weights->buffers[0], quantizeRows(QuantFormat::kQ4_0, rows.data(), 128, 64).value());
+}
+
 TEST(QuantWeights, LoadRejectsRowsThatAreNotWholeBlocks) {
   // 64 columns are not whole q4_k blocks (256).
   Plan plan = quantPlan(QuantFormat::kQ4_K, QuantFormat::kQ8_0);
