@@ -4,6 +4,7 @@
 
 #include "ir/LfmDialect.h"
 #include "ir/LfmNames.h"
+#include "ir/LfmQuant.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -119,7 +120,12 @@ LogicalResult PlanBuilder::addWeight(WeightOp op) {
       llvm::map_range(sources,
                       [](const ::lfm::WeightSource &s) { return s.tensor; }),
       "|");
+  // A quantized weight's key names its format: the same tensors in another
+  // format are another buffer.
+  std::optional<::lfm::QuantFormat> quant = weightQuantFormat(op.getResult());
   std::string key = name + ":" + std::string(::lfm::dtypeName(*dtype));
+  if (quant)
+    key += std::string(":") + ::lfm::quantFormatName(*quant);
   auto [it, inserted] =
       weightIndex.try_emplace(key, static_cast<int32_t>(plan.weights.size()));
   if (inserted) {
@@ -131,6 +137,7 @@ LogicalResult PlanBuilder::addWeight(WeightOp op) {
     if (shape.size() == 3 && shape[1] == 1)
       spec.shape = {shape[0], shape[2]};
     spec.sources = std::move(sources);
+    spec.quant = quant;
     plan.weights.push_back(std::move(spec));
   }
   buffers[op.getResult()] = {::lfm::BufferRef::kWeight, it->second};

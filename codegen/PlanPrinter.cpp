@@ -2,6 +2,8 @@
 
 #include "codegen/PlanPrinter.h"
 
+#include "lfm/PlanLayout.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Format.h"
 
@@ -25,7 +27,11 @@ static void printRef(const ::lfm::Plan &plan, const ::lfm::BufferRef &ref,
     const ::lfm::WeightSpec &w = plan.weights[ref.index];
     os << "@w" << ref.index << "<";
     llvm::interleave(w.shape, os, "x");
-    os << "x" << ::lfm::dtypeName(w.dtype) << ">";
+    // A quantized weight shows its format where the dtype would be.
+    os << "x"
+       << (w.quant ? ::lfm::quantFormatName(*w.quant)
+                   : ::lfm::dtypeName(w.dtype))
+       << ">";
     return;
   }
   case ::lfm::BufferRef::kActivation: {
@@ -101,12 +107,9 @@ void mlir::lfm::printPlan(const ::lfm::Plan &plan, llvm::raw_ostream &os) {
   }
 
   int64_t weightBytes = 0;
-  for (const ::lfm::WeightSpec &w : plan.weights) {
-    int64_t n = ::lfm::dtypeSize(w.dtype);
-    for (int64_t d : w.shape)
-      n *= d;
-    weightBytes += n;
-  }
+  // Each weight buffer once: a tied lm_head shares the embedding's.
+  for (const ::lfm::WeightSpec &w : plan.weights)
+    weightBytes += ::lfm::weightStorageBytes(w);
   std::vector<int64_t> regionBytes;
   for (const ::lfm::ActivationSpec &a : plan.activations) {
     if (static_cast<size_t>(a.region) >= regionBytes.size())

@@ -30,12 +30,16 @@ llvm::Error runPipeline(ModuleOp module, const PipelineOptions &options) {
     applyPassManagerCLOptions(pm);
   if (!options.dumpIrDir.empty() && failed(addIrDump(pm, options.dumpIrDir)))
     return makeError("cannot write the IR dumps to " + options.dumpIrDir);
-  if (options.pipeline.empty())
-    buildDefaultPipeline(pm, {/*fusion=*/options.fusion});
-  else if (failed(parsePassPipeline(options.pipeline, pm)))
-    return makeError("invalid --pipeline");
-  else
+  if (options.pipeline.empty()) {
+    buildDefaultPipeline(pm, {/*fusion=*/options.fusion, options.quantize});
+  } else {
+    if (!options.quantize.empty())
+      pm.nest<func::FuncOp>().addPass(
+          createQuantizeWeightsPass(options.quantize));
+    if (failed(parsePassPipeline(options.pipeline, pm)))
+      return makeError("invalid --pipeline");
     addKernelFormation(pm);
+  }
   if (failed(pm.run(module)))
     return makeError("the compilation pipeline failed");
   return llvm::Error::success();

@@ -22,6 +22,10 @@ struct PipelineOptions {
   /// "canonicalize,func.func(lfm-prune-logits)"; kernel formation and buffer
   /// planning run after it. Needs the passes registered (registerPasses).
   std::string pipeline;
+  /// Store the linears' weights in this quantized format (q8_0, q4_0,
+  /// q4_k; lfm-quantize-weights chooses the embedding's); empty: none. Runs
+  /// first, also before a textual pipeline.
+  std::string quantize;
   /// Where to write the IR after every pass (passes/IrDump.h); empty: none.
   std::string dumpIrDir;
   /// Apply MLIR's pass-manager command-line options (--mlir-timing, ...),

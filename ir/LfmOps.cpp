@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/LfmDialect.h"
+#include "ir/LfmQuant.h"
 #include "ir/LfmVerifyUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -68,7 +69,7 @@ LogicalResult WeightOp::verify() {
   if (!element.isF32() && !element.isBF16() && !element.isF16())
     return emitOpError() << "element type must be f32, bf16 or f16, got "
                          << element;
-  return success();
+  return verifyWeightQuant(*this);
 }
 
 //===----------------------------------------------------------------------===//

@@ -50,17 +50,32 @@ def Lfm_WeightOp : Lfm_Op<"weight", [Pure]> {
     0; the result type is the concatenation's shape, in the storage dtype
     chosen at compile time (the runtime converts).
 
+    `quant` stores the weight block-quantized in one of the GGUF-compatible
+    formats (`q8_0`, `q4_0`, `q4_k`, `q6_k`; lfm/QuantFormats.h): each row of
+    the last dimension is a run of blocks of 32 (q8_0, q4_0) or 256 (q4_k,
+    q6_k) elements with their scales. The result type stays the logical
+    tensor in the storage dtype (what the kernels compute in); only the bytes
+    of the device buffer change. A quantized weight is 2-D with in_features a
+    multiple of the block size, and is read only as the weight of
+    `lfm.linear` / `lfm.fused_linear` or the table of `lfm.embedding` (so a
+    tied lm_head shares the embedding's format). Rows are quantized
+    independently, so stacking the sources of one quantized weight is exact.
+
     ```mlir
     %w = lfm.weight ["model.layers.0.conv.in_proj.weight"] : tensor<192x64xf32>
     %qkv = lfm.weight ["q", "k", "v"] {source_rows = [64, 32, 32]} : tensor<128x64xf32>
+    %w4 = lfm.weight ["model.layers.0.feed_forward.w2.weight"] {quant = "q4_0"} : tensor<64x256xbf16>
     ```
   }];
   let arguments = (ins StrArrayAttr:$sources,
-                       OptionalAttr<I64ArrayAttr>:$source_rows);
+                       OptionalAttr<I64ArrayAttr>:$source_rows,
+                       OptionalAttr<StrAttr>:$quant);
   let builders = [
-    // One checkpoint tensor per source, or a single one (no source_rows).
+    // One checkpoint tensor per source, or a single one (no source_rows),
+    // unquantized.
     OpBuilder<(ins "::mlir::Type":$type, "::mlir::ArrayAttr":$sources), [{
-      build($_builder, $_state, type, sources, ::mlir::ArrayAttr());
+      build($_builder, $_state, type, sources, ::mlir::ArrayAttr(),
+            ::mlir::StringAttr());
     }]>
   ];
   let results = (outs AnyRankedTensor:$result);
@@ -76,7 +91,8 @@ def Lfm_EmbeddingOp : Lfm_Op<"embedding", [Pure]> {
   let summary = "Looks up token embeddings";
   let description = [{
     `result[t, :] = table[tokens[t], :]`. The runtime checks that every token
-    id is within the vocabulary before the step runs.
+    id is within the vocabulary before the step runs. The table may be a
+    quantized `lfm.weight` (`quant`): the gathered rows are dequantized.
 
     ```mlir
     %x = lfm.embedding %tokens, %table : tensor<320x64xf32> -> tensor<?x64xf32>
@@ -113,10 +129,14 @@ def Lfm_LinearOp : Lfm_Op<"linear", [Pure]> {
   let description = [{
     `result[t, n] = sum_k input[t, k] * weight[n, k]`, with `weight` in the
     checkpoint's `[out_features, in_features]` layout, accumulated in f32.
-    The result has the input's element type, or f32 (the logits).
+    The result has the input's element type, or f32 (the logits). The weight
+    may be a quantized `lfm.weight` (`quant`): its rows are dequantized as
+    they are read, the product still accumulated in f32.
 
     ```mlir
     %y = lfm.linear %x, %w : tensor<?x64xf32>, tensor<192x64xf32> -> tensor<?x192xf32>
+    %wq = lfm.weight ["w"] {quant = "q8_0"} : tensor<192x64xf32>
+    %z = lfm.linear %x, %wq : tensor<?x64xf32>, tensor<192x64xf32> -> tensor<?x192xf32>
     ```
   }];
   let arguments = (ins Lfm_Activation:$input, Lfm_Activation:$weight);

@@ -23,15 +23,18 @@ using namespace mlir::lfm;
 namespace {
 
 /// What sibling linears must share to be stacked: the input, the weight's
-/// element type and in_features (implied by the input), and the result's
-/// element type (the f32 lm_head never joins a bf16 projection).
+/// element type and in_features (implied by the input), its quantized format
+/// (rows are quantized independently, so stacking rows of one format is
+/// exact), and the result's element type (the f32 lm_head never joins a bf16
+/// projection).
 struct SiblingKey {
   Value input;
   Type weightElement;
+  Attribute quant; // null: unquantized
   Type resultElement;
   bool operator==(const SiblingKey &other) const {
     return input == other.input && weightElement == other.weightElement &&
-           resultElement == other.resultElement;
+           quant == other.quant && resultElement == other.resultElement;
   }
 };
 
@@ -40,14 +43,15 @@ struct SiblingKey {
 namespace llvm {
 template <> struct DenseMapInfo<SiblingKey> {
   static SiblingKey getEmptyKey() {
-    return {DenseMapInfo<mlir::Value>::getEmptyKey(), {}, {}};
+    return {DenseMapInfo<mlir::Value>::getEmptyKey(), {}, {}, {}};
   }
   static SiblingKey getTombstoneKey() {
-    return {DenseMapInfo<mlir::Value>::getTombstoneKey(), {}, {}};
+    return {DenseMapInfo<mlir::Value>::getTombstoneKey(), {}, {}, {}};
   }
   static unsigned getHashValue(const SiblingKey &key) {
     return hash_combine(DenseMapInfo<mlir::Value>::getHashValue(key.input),
                         key.weightElement.getAsOpaquePointer(),
+                        key.quant.getAsOpaquePointer(),
                         key.resultElement.getAsOpaquePointer());
   }
   static bool isEqual(const SiblingKey &a, const SiblingKey &b) {
@@ -95,7 +99,10 @@ void stack(ArrayRef<LinearOp> group) {
   auto stacked = builder.create<WeightOp>(first.getWeight().getLoc(),
                                           stackedType,
                                           builder.getArrayAttr(sources),
-                                          builder.getI64ArrayAttr(rows));
+                                          builder.getI64ArrayAttr(rows),
+                                          first.getWeight()
+                                              .getDefiningOp<WeightOp>()
+                                              .getQuantAttr());
   auto wideType = RankedTensorType::get({ShapedType::kDynamic, totalRows},
                                         elementOf(first.getResult()));
   auto wide = builder.create<LinearOp>(first.getLoc(), wideType,
@@ -130,6 +137,7 @@ struct ConcatProjectionsPass
           linear->getBlock() != linear.getInput().getParentBlock())
         return;
       SiblingKey key{linear.getInput(), elementOf(linear.getWeight()),
+                     linear.getWeight().getDefiningOp<WeightOp>().getQuantAttr(),
                      elementOf(linear.getResult())};
       groups[key].push_back(linear);
     });

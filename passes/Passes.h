@@ -9,6 +9,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <memory>
+#include <string>
 
 namespace mlir::lfm {
 
@@ -23,6 +24,9 @@ std::unique_ptr<Pass> createFuseAddRmsNormPass();
 std::unique_ptr<Pass> createFuseNormProloguePass();
 std::unique_ptr<Pass> createFormKernelsPass();
 std::unique_ptr<Pass> createPlanBuffersPass();
+/// `format`: the linears' format (q8_0, q4_0, q4_k); empty: the option's
+/// default.
+std::unique_ptr<Pass> createQuantizeWeightsPass(StringRef format = "");
 
 /// Registers every lfm pass and the named pipelines with the global registry
 /// (for lfm-opt and lfm-compile's pass options).
@@ -33,6 +37,8 @@ struct PipelineOptions {
   /// runs the imported graph op by op, but for logits pruning (the reference
   /// that the fused plan must match).
   bool fusion = true;
+  /// The linears' quantized format (lfm-quantize-weights); empty: none.
+  std::string quantize;
 };
 
 /// Adds kernel formation and buffer planning, which codegen needs after any

@@ -42,8 +42,9 @@ def PruneLogits : Lfm_FuncPass<"lfm-prune-logits", "PruneLogits"> {
 def ConcatProjections : Lfm_FuncPass<"lfm-concat-projections", "ConcatProjections"> {
   let summary = "Stack sibling projections' weights into one linear (QKV, W1|W3)";
   let description = [{
-    Linears that read the same input with weights of the same element type
-    and in_features (q/k/v of attention, w1/w3 of the MLP) become one linear
+    Linears that read the same input with weights of the same element type,
+    in_features and quantized format (q/k/v of attention, w1/w3 of the MLP;
+    the stacked weight keeps the `quant` attribute) become one linear
     over a weight whose `lfm.weight` names all the checkpoint tensors, stacked
     along dimension 0 in program order (`source_rows` records each one's
     rows: the weight plan builds the stacked buffer at load time). Each
@@ -180,6 +181,32 @@ def FuseNormPrologue : Lfm_FuncPass<"lfm-fuse-norm-prologue", "FuseNormPrologue"
         : tensor<?x64xf32>, tensor<192x64xf32> -> tensor<?x192xf32>
     ```
   }];
+}
+
+def QuantizeWeights : Lfm_FuncPass<"lfm-quantize-weights", "QuantizeWeights"> {
+  let summary = "Store the linears' and the embedding's weights block-quantized";
+  let description = [{
+    `lfm-compile --quantize FORMAT`: sets `quant` on every `lfm.weight` read
+    only as linear weights (FORMAT: `q8_0`, `q4_0` or `q4_k`) and on the
+    embedding table, which a tied lm_head shares: `q8_0` with `q8_0`, else
+    `q6_k` (what llama.cpp's Q4_0 and Q4_K_M files hold: the table feeds
+    every token and, tied, every logit, so it keeps ~6.6 bits) or `q8_0`
+    when the hidden size is not a multiple of 256. A weight whose
+    in_features is not a multiple of its format's block stays unquantized,
+    with a warning. Norm and conv weights are never quantized. Runs first,
+    before the projections are stacked (stacking keeps `quant`).
+
+    ```mlir
+    %w = lfm.weight ["w2"] : tensor<64x256xf32>
+    %y = lfm.linear %x, %w : tensor<?x256xf32>, tensor<64x256xf32> -> tensor<?x64xf32>
+    // with format=q4_0 becomes
+    %w = lfm.weight ["w2"] {quant = "q4_0"} : tensor<64x256xf32>
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
+           "The linears' format: q8_0, q4_0 or q4_k">
+  ];
 }
 
 def FormKernels : Lfm_FuncPass<"lfm-form-kernels", "FormKernels"> {

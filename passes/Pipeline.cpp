@@ -38,6 +38,9 @@ void mlir::lfm::buildDefaultPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // Before stacking: each weight is still one checkpoint tensor with its uses.
+  if (!options.quantize.empty())
+    func.addPass(createQuantizeWeightsPass(options.quantize));
   // Pruning is not a fusion and runs in both pipelines: the plan's logits
   // buffer has only the requested rows, so lm_head must run on those alone.
   // It goes first, while the final norm and lm_head are still plain ops.

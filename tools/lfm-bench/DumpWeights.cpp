@@ -5,11 +5,15 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "lfm/PlanLayout.h"
+#include "lfm/QuantFormats.h"
+#include "lfm/StatusMacros.h"
+#include "lfm/WeightLoader.h"
 
 namespace lfm::tools {
 namespace {
@@ -37,24 +41,41 @@ absl::Status dumpCheckpoint(const Plan &plan, const HostWeights &weights, const 
   nlohmann::json header = nlohmann::json::object();
   std::vector<Piece> pieces;
   std::set<std::string> written;
+  // Quantized weights are written dequantized, as f32: the dense checkpoint
+  // whose run is the reference for the quantized kernels.
+  std::vector<std::vector<float>> dequantized(plan.weights.size());
   int64_t offset = 0;
   for (size_t i = 0; i < plan.weights.size(); ++i) {
     const WeightSpec &w = plan.weights[i];
-    const int64_t esize = dtypeSize(w.dtype);
+    const uint8_t *data = weights.buffers[i].data();
+    int64_t size = static_cast<int64_t>(weights.buffers[i].size());
+    DType dtype = w.dtype;
+    if (w.quant) {
+      if (w.shape.size() != 2 || size != weightBytes(w))
+        return absl::InvalidArgumentError(
+            absl::StrCat("--dump-weights: weight ", w.name, " does not match its spec"));
+      dequantized[i].resize(static_cast<size_t>(w.shape[0] * w.shape[1]));
+      LFM_RETURN_IF_ERROR(
+          dequantizeRows(*w.quant, data, w.shape[0], w.shape[1], dequantized[i].data()));
+      data = reinterpret_cast<const uint8_t *>(dequantized[i].data());
+      size = static_cast<int64_t>(dequantized[i].size() * sizeof(float));
+      dtype = DType::kF32;
+    }
+    const int64_t esize = dtypeSize(dtype);
     int64_t at = 0;
     for (const WeightSource &src : w.sources) {
       int64_t elements = 1;
       for (int64_t d : src.shape) elements *= d;
       const int64_t bytes = elements * esize;
-      if (at + bytes > static_cast<int64_t>(weights.buffers[i].size())) {
+      if (at + bytes > size) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--dump-weights: the sources of weight ", w.name, " exceed its bytes"));
       }
       if (written.insert(src.tensor).second) {
-        header[src.tensor] = {{"dtype", safetensorsDType(w.dtype)},
+        header[src.tensor] = {{"dtype", safetensorsDType(dtype)},
                               {"shape", src.shape},
                               {"data_offsets", {offset, offset + bytes}}};
-        pieces.push_back({weights.buffers[i].data() + at, bytes});
+        pieces.push_back({data + at, bytes});
         offset += bytes;
       }
       at += bytes;

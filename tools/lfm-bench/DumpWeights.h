@@ -16,7 +16,7 @@ namespace lfm::tools {
 
 // Splits each weight into its WeightSpec::sources (concatenated along
 // dimension 0) and writes every distinct source tensor once, in the
-// weight's dtype, to `path`.
+// weight's dtype (a quantized weight dequantized, as f32), to `path`.
 absl::Status dumpCheckpoint(const Plan &plan, const HostWeights &weights, const std::string &path);
 
 }  // namespace lfm::tools

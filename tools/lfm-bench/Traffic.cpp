@@ -10,7 +10,7 @@ namespace lfm::tools {
 
 namespace {
 
-int64_t weightBytes(const WeightSpec &w) { return weightElements(w) * dtypeSize(w.dtype); }
+int64_t weightBytes(const WeightSpec &w) { return weightStorageBytes(w); }
 
 // The bytes of `rows` rows of an embedding table (at most all of it).
 int64_t tableRowBytes(const WeightSpec &w, int64_t rows) {

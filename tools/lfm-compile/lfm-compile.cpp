@@ -99,6 +99,16 @@ cl::opt<StorageChoice> dtypeChoice(
         clEnumValN(StorageChoice::BF16, "bf16", "bfloat16"),
         clEnumValN(StorageChoice::F16, "f16", "float16")));
 
+cl::opt<std::string> quantizeFormat(
+    "quantize", cl::cat(category), cl::value_desc("q8_0|q4_0|q4_k"),
+    cl::desc("Store every linear's weight block-quantized in this GGUF "
+             "format, and the embedding (and a tied lm_head) in q8_0 (with "
+             "q8_0) or q6_k (q8_0 when the hidden size is not a multiple of "
+             "256). Weights are quantized at load time, or packed by "
+             "--embed-weights; --dtype stays the compute type and that of "
+             "the unquantized weights. A weight whose columns are not a "
+             "multiple of the block stays unquantized (a warning says so)"));
+
 cl::opt<bool> embedWeights(
     "embed-weights", cl::cat(category),
     cl::desc("Pack the converted weights into the artifact so that it runs "
@@ -244,6 +254,11 @@ int main(int argc, char **argv) {
   options.configPath = configPath;
   options.pipeline.fusion = !noFusion;
   options.pipeline.pipeline = pipelineText;
+  if (!quantizeFormat.empty() && quantizeFormat != "q8_0" &&
+      quantizeFormat != "q4_0" && quantizeFormat != "q4_k")
+    return fail("--quantize must be q8_0, q4_0 or q4_k, got '" +
+                quantizeFormat + "'");
+  options.pipeline.quantize = quantizeFormat;
   options.pipeline.dumpIrDir = dumpIrDir;
   options.pipeline.applyCommandLineOptions = true;
   options.defaults = {maxSeqLen, numSlots, maxTokensPerStep};

@@ -47,6 +47,7 @@
 
 #include "lfm/ModelConfig.h"
 #include "lfm/OpSchema.h"
+#include "lfm/QuantFormats.h"
 
 namespace lfm {
 
@@ -112,11 +113,17 @@ struct WeightSource {
 // A device weight buffer: its sources are converted to `dtype` and
 // concatenated along dimension 0, then viewed as `shape` (e.g. q|k|v rows
 // into one QKV matrix, or a conv weight [H,1,L] viewed as [H,L]).
+//
+// With `quant` the buffer holds the [rows, K] matrix block-quantized in that
+// format (lfm/QuantFormats.h: quantMatrixBytes bytes, rows one after
+// another); `dtype` is then the type kernels dequantize into and compute in.
+// Only linear weights and embedding tables may be quantized (verifyPlan).
 struct WeightSpec {
   std::string name;
   DType dtype = DType::kF32;
   std::vector<int64_t> shape;
   std::vector<WeightSource> sources;
+  std::optional<QuantFormat> quant;
 };
 
 struct ConvStateSpec {

@@ -69,6 +69,12 @@ absl::StatusOr<int64_t> kvCacheBytes(const KvCacheSpec &spec, const StateShape &
 // dimension is negative.
 int64_t weightElements(const WeightSpec &spec);
 
+// The bytes of a weight's device buffer: its elements in its dtype, or its
+// quantized blocks (quantMatrixBytes of [shape[0], shape[1]]); -1 for a bad
+// shape (overflow, negative, a quantized weight that is not 2-D or whose
+// columns are not a multiple of the block).
+int64_t weightStorageBytes(const WeightSpec &spec);
+
 }  // namespace lfm
 
 #endif  // LFM_PLANLAYOUT_H

@@ -53,8 +53,9 @@ HostWeights randomWeights(const Plan &plan, uint64_t seed);
 // spec's byte size; errors name the weight.
 absl::Status checkHostWeights(const Plan &plan, const HostWeights &weights);
 
-// The byte size of a weight spec: product(shape) * dtypeSize(dtype); -1 for
-// a negative dimension or a size beyond int64 (hostile, unverified specs).
+// The byte size of a weight spec (weightStorageBytes: its elements in its
+// dtype, or its quantized blocks); -1 for a shape that is negative or
+// overflows (hostile, unverified specs, e.g. an artifact's embedded extents).
 int64_t weightBytes(const WeightSpec &spec);
 
 }  // namespace lfm

@@ -408,6 +408,20 @@ absl::Status checkBindings(const LaunchView &v, absl::string_view what,
   return absl::OkStatus();
 }
 
+// Kernels dequantize only a linear's weight and an embedding's table (operand
+// 1 of both): a quantized weight anywhere else would be read as elements.
+absl::Status checkQuantizedOperands(const LaunchView &v, OpKind kind) {
+  for (size_t i = 0; i < v.launch.operands.size(); ++i) {
+    const BufferRef &ref = v.launch.operands[i];
+    if (ref.kind != BufferRef::kWeight || !v.weight(ref).quant) continue;
+    if ((kind == OpKind::kLinear || kind == OpKind::kEmbedding) && i == 1) continue;
+    return v.error("operand ", i, ": ", describe(v.plan, ref), " is quantized as ",
+                   quantFormatName(*v.weight(ref).quant),
+                   "; only a linear's weight or an embedding's table may be");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows) {
@@ -422,6 +436,7 @@ absl::Status verifyLaunch(const Plan &plan, size_t index, RowSpace logits_rows) 
   LFM_RETURN_IF_ERROR(checkOperandSelectors(v));
   LFM_RETURN_IF_ERROR(checkBindings(v, "operand", v.launch.operands, boundRoles(v, op.operands)));
   LFM_RETURN_IF_ERROR(checkBindings(v, "result", v.launch.results, boundRoles(v, op.results)));
+  LFM_RETURN_IF_ERROR(checkQuantizedOperands(v, *kind));
   LFM_RETURN_IF_ERROR(kShapeRules[static_cast<size_t>(*kind)](v));
   return checkIntRanges(v, op.ints);
 }

@@ -256,6 +256,10 @@ absl::Status decodeWeight(Decoder &d, const fb::WeightSpec &w, const std::string
   LFM_RETURN_IF_ERROR(d.string(w.name(), field + ".name", out.name));
   LFM_RETURN_IF_ERROR(d.dtype(w.dtype(), field + ".dtype", out.dtype));
   LFM_RETURN_IF_ERROR(d.scalars(w.shape(), field + ".shape", out.shape, kMaxRank));
+  uint8_t quant = 0;
+  LFM_RETURN_IF_ERROR(d.enumValue(w.quant(), static_cast<uint8_t>(fb::QuantFormat::MAX),
+                                  field + ".quant", quant));
+  if (quant != 0) out.quant = static_cast<QuantFormat>(quant - 1);
   return d.list(w.sources(), field + ".sources", kMaxSourcesPerWeight, out.sources,
                 [&](const fb::WeightSource &s, const std::string &f, WeightSource &src) {
                   LFM_RETURN_IF_ERROR(d.string(s.tensor(), f + ".tensor", src.tensor));

@@ -79,7 +79,9 @@ Offset<fb::WeightSpec> encodeWeight(FlatBufferBuilder &b, const WeightSpec &w) {
   auto name = str(b, w.name);
   auto shape = b.CreateVector(w.shape);
   auto sources_v = b.CreateVector(sources);
-  return fb::CreateWeightSpec(b, name, dtype(w.dtype), shape, sources_v);
+  auto quant = w.quant ? static_cast<fb::QuantFormat>(static_cast<uint8_t>(*w.quant) + 1)
+                       : fb::QuantFormat::None;
+  return fb::CreateWeightSpec(b, name, dtype(w.dtype), shape, sources_v, quant);
 }
 
 Offset<fb::Plan> encodePlan(FlatBufferBuilder &b, const Plan &p) {

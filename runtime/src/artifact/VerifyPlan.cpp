@@ -110,6 +110,14 @@ absl::Status verifyWeights(const Plan &p) {
     LFM_RETURN_IF_ERROR(floatDType(field + ".dtype", w.dtype));
     int64_t total;
     LFM_ASSIGN_OR_RETURN(total, numel(field + ".shape", w.shape));
+    if (w.quant) {
+      // Rows of whole blocks: [rows, K] with K a multiple of the block.
+      if (w.shape.size() != 2)
+        return invalid(field, ": quantized as ", quantFormatName(*w.quant), " but has rank ",
+                       w.shape.size(), ", expected 2");
+      absl::StatusOr<int64_t> bytes = quantMatrixBytes(*w.quant, w.shape[0], w.shape[1]);
+      if (!bytes.ok()) return invalid(field, ": ", bytes.status().message());
+    }
     if (w.sources.empty() || w.sources.size() > static_cast<size_t>(kMaxSourcesPerWeight))
       return invalid(field, ".sources: ", w.sources.size(), " sources, expected 1 to ",
                      kMaxSourcesPerWeight);

@@ -10,6 +10,8 @@
 //     the epilogue of those columns straight into y. SwiGLU pairs columns
 //     [c0, c1) of W1 with the same columns of W3, so a block finishes its own
 //     outputs. Residual elements are read and written by the same task.
+// Quantized weights (lfm/QuantFormats.h) take the same path with the
+// QuantDot.h tiles.
 // The column split does not change any element's arithmetic, and every row
 // is reduced by the same per-element code whatever the number of rows: the
 // result of a row is independent of the rest of the step.
@@ -18,6 +20,7 @@
 #include "CpuOps.h"
 #include "DotKernels.h"
 #include "FastOps.h"
+#include "QuantDot.h"
 #include "RowMath.h"
 
 namespace lfm::cpu {
@@ -46,7 +49,10 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   if (rows == 0) return;
   ThreadPool &pool = *step.pool;
   Workspace &ws = *step.workspace;
-  const DotKernel kernel = selectDotKernel(step.isa, w.dtype);
+  // A quantized weight: tiles that dequantize its blocks in registers (w's
+  // row stride stays k elements, a whole number of blocks).
+  const DotKernel kernel =
+      w.quant ? selectQuantDotKernel(step.isa, *w.quant) : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;

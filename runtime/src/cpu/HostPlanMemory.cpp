@@ -90,6 +90,10 @@ Tensor HostPlanMemory::describe(BufferRef ref) const {
   t.width = info.width;
   t.rows_per_slot = info.rows_per_slot;
   t.name = std::move(info.name);
+  if (ref.kind == BufferRef::kWeight && plan_.weights[ref.index].quant) {
+    t.quant = plan_.weights[ref.index].quant;
+    t.quant_row_bytes = quantRowBytes(*t.quant, t.width).value_or(0);
+  }
   return t;
 }
 

@@ -7,10 +7,12 @@
 #define LFM_RUNTIME_CPU_TENSOR_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lfm/Plan.h"
+#include "lfm/QuantFormats.h"
 #include "ElementIO.h"
 
 namespace lfm::cpu {
@@ -24,8 +26,13 @@ struct Tensor {
   int64_t rows_per_slot = 0;  // state: conv kernel-1, or max_seq_len (once bound)
   uint8_t *data = nullptr;    // null until bound for a step
   std::string name;           // for errors: "activation 3 (layer0.norm)"
+  // A quantized weight (WeightSpec::quant): each row is quant_row_bytes of
+  // blocks; loadRow dequantizes it (ggml's dequantize_row_*), `dtype` is the
+  // type kernels compute in. Only whole rows are read (linear, embedding).
+  std::optional<QuantFormat> quant;
+  int64_t quant_row_bytes = 0;
 
-  int64_t rowBytes() const { return width * dtypeSize(dtype); }
+  int64_t rowBytes() const { return quant ? quant_row_bytes : width * dtypeSize(dtype); }
   uint8_t *row(int64_t r) const { return data + r * rowBytes(); }
   uint8_t *at(int64_t r, int64_t col) const { return row(r) + col * dtypeSize(dtype); }
 
@@ -36,7 +43,14 @@ struct Tensor {
   void store(int64_t r, int64_t col, int64_t n, const float *in) const {
     storeFloats(in, n, dtype, at(r, col));
   }
-  void loadRow(int64_t r, float *out) const { load(r, 0, width, out); }
+  void loadRow(int64_t r, float *out) const {
+    if (quant) {
+      // A verified plan's shape: whole blocks, so this cannot fail.
+      (void)dequantizeRows(*quant, row(r), 1, width, out);
+      return;
+    }
+    load(r, 0, width, out);
+  }
   void storeRow(int64_t r, const float *in) const { store(r, 0, width, in); }
 };
 

@@ -59,6 +59,16 @@ int64_t weightElements(const WeightSpec &spec) {
   return p;
 }
 
+int64_t weightStorageBytes(const WeightSpec &spec) {
+  if (spec.quant) {
+    if (spec.shape.size() != 2) return -1;
+    absl::StatusOr<int64_t> bytes = quantMatrixBytes(*spec.quant, spec.shape[0], spec.shape[1]);
+    return bytes.ok() ? *bytes : -1;
+  }
+  int64_t elements = weightElements(spec);
+  return elements < 0 ? -1 : product({elements, dtypeSize(spec.dtype)});
+}
+
 absl::StatusOr<int64_t> convStateBytes(const ConvStateSpec &spec, const StateShape &shape) {
   int64_t bytes = product({shape.slots, spec.kernel - 1, spec.hidden, dtypeSize(spec.dtype)});
   if (bytes < 0) {
@@ -90,8 +100,7 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
 
   for (size_t i = 0; i < plan.weights.size(); ++i) {
     const WeightSpec &w = plan.weights[i];
-    int64_t elements = weightElements(w);
-    int64_t bytes = elements < 0 ? -1 : product({elements, dtypeSize(w.dtype)});
+    int64_t bytes = weightStorageBytes(w);
     if (!isFloatType(w.dtype) || bytes < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("plan: weight ", i, " (", w.name, ") has a bad dtype or shape"));

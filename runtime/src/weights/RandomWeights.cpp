@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "lfm/DTypeConvert.h"
+#include "lfm/PlanLayout.h"
+#include "lfm/QuantFormats.h"
 #include "lfm/WeightLoader.h"
 #include "weights/ParallelFor.h"
 
@@ -56,9 +59,13 @@ HostWeights randomWeights(const Plan &plan, uint64_t seed) {
   weights.buffers.resize(plan.weights.size());
   std::vector<Chunk> chunks;
   for (size_t i = 0; i < plan.weights.size(); ++i) {
-    int64_t n = weightBytes(plan.weights[i]) / dtypeSize(plan.weights[i].dtype);
-    for (int64_t b = 0; b < n; b += kChunkElements)
-      chunks.push_back({i, b, std::min(n, b + kChunkElements)});
+    const WeightSpec &spec = plan.weights[i];
+    int64_t n = weightElements(spec);
+    // A quantized weight is cut at row boundaries: each chunk quantizes
+    // whole rows.
+    int64_t step = kChunkElements;
+    if (spec.quant) step = std::max<int64_t>(1, kChunkElements / spec.shape[1]) * spec.shape[1];
+    for (int64_t b = 0; b < n; b += step) chunks.push_back({i, b, std::min(n, b + step)});
   }
   parallelFor(weights.buffers.size(), [&](size_t i) {
     weights.buffers[i].resize(static_cast<size_t>(weightBytes(plan.weights[i])));
@@ -81,6 +88,16 @@ HostWeights randomWeights(const Plan &plan, uint64_t seed) {
             (0xA0761D6478BD642Full * static_cast<uint64_t>(chunk.begin / kChunkElements + 1));
     splitmix64(state);
     uint8_t *out = weights.buffers[chunk.weight].data();
+    if (spec.quant) {
+      // Random f32 rows, quantized as the loader would quantize a checkpoint.
+      const int64_t k = spec.shape[1], n = chunk.end - chunk.begin;
+      std::vector<float> rows(static_cast<size_t>(n));
+      fill<DType::kF32>(reinterpret_cast<uint8_t *>(rows.data()), 0, n, center, scale, state);
+      const int64_t row_bytes = quantRowBytes(*spec.quant, k).value_or(0);
+      // Finite values of a verified shape: quantizing cannot fail.
+      (void)quantizeRows(*spec.quant, rows.data(), n / k, k, out + chunk.begin / k * row_bytes);
+      return;
+    }
     switch (spec.dtype) {
       case DType::kF32:
         return fill<DType::kF32>(out, chunk.begin, chunk.end, center, scale, state);

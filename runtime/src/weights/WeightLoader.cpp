@@ -11,6 +11,7 @@
 #include "lfm/Safetensors.h"
 #include "lfm/StatusMacros.h"
 #include "weights/ParallelFor.h"
+#include "weights/QuantizeTensor.h"
 
 namespace lfm {
 namespace {
@@ -61,14 +62,29 @@ absl::StatusOr<std::vector<Piece>> resolve(const WeightSpec &spec, const Checkpo
       return absl::InvalidArgumentError(
           absl::StrCat("weight '", spec.name, "': tensor '", t.name, "' in '", file, "' has shape ",
                        shapeString(t.shape), ", expected ", shapeString(source.shape)));
-    LFM_RETURN_IF_ERROR(supportedDType(t, file).status());
+    // A quantized weight also takes a GGUF's quantized tensors (as they are
+    // in its format, requantized in another).
+    if (!spec.quant || !tensorQuantFormat(t))
+      LFM_RETURN_IF_ERROR(supportedDType(t, file).status());
     int64_t n = t.numel();
     if (n > expected - elements)
       return absl::InvalidArgumentError(
           absl::StrCat("weight '", spec.name, "': its sources hold more elements than its shape ",
                        shapeString(spec.shape)));
-    int64_t size = dtypeSize(spec.dtype);
-    pieces.push_back({&t, std::move(file), elements * size, n * size});
+    if (spec.quant) {
+      // Whole rows of blocks: the source is [rows, K] of the spec's [N, K].
+      int64_t k = spec.shape.back();
+      absl::StatusOr<int64_t> row_bytes = quantRowBytes(*spec.quant, k);
+      if (spec.shape.size() != 2 || t.shape.size() != 2 || t.shape[1] != k || !row_bytes.ok())
+        return absl::InvalidArgumentError(
+            absl::StrCat("weight '", spec.name, "' (", quantFormatName(*spec.quant),
+                         "): tensor '", t.name, "' of shape ", shapeString(t.shape),
+                         " is not rows of whole blocks of its shape ", shapeString(spec.shape)));
+      pieces.push_back({&t, std::move(file), elements / k * *row_bytes, n / k * *row_bytes});
+    } else {
+      int64_t size = dtypeSize(spec.dtype);
+      pieces.push_back({&t, std::move(file), elements * size, n * size});
+    }
     elements += n;
   }
   if (elements != expected)
@@ -98,9 +114,12 @@ absl::StatusOr<HostWeights> loadWeights(const Plan &plan, const Checkpoint &chec
     auto &buffer = weights.buffers[i];
     buffer.resize(static_cast<size_t>(weightBytes(plan.weights[i])));
     for (const Piece &p : pieces[i]) {
-      absl::Status st =
-          convertTensor(*p.tensor, p.file, plan.weights[i].dtype,
-                        {buffer.data() + p.out_offset, static_cast<size_t>(p.out_size)});
+      std::span<uint8_t> out{buffer.data() + p.out_offset, static_cast<size_t>(p.out_size)};
+      const WeightSpec &spec = plan.weights[i];
+      absl::Status st = spec.quant ? quantizeTensor(*p.tensor, p.file, *spec.quant, out)
+                                   : convertTensor(*p.tensor, p.file, spec.dtype, out);
+      if (!st.ok())
+        st = absl::Status(st.code(), absl::StrCat("weight '", spec.name, "': ", st.message()));
       std::lock_guard<std::mutex> lock(mutex);
       if (!st.ok() && first_error.ok()) first_error = st;
       done += p.out_size;

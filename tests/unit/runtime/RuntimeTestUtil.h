@@ -15,6 +15,7 @@
 #include "lfm/Device.h"
 #include "lfm/KernelAbi.h"
 #include "lfm/Plan.h"
+#include "lfm/QuantFormats.h"
 #include "LaunchByName.h"
 
 namespace lfm::testing {
@@ -94,6 +95,16 @@ class PlanBuilder {
     plan.weights.push_back(spec);
     weights.buffers.push_back(encode(values, dtype));
     return {BufferRef::kWeight, static_cast<int32_t>(plan.weights.size() - 1)};
+  }
+
+  // A [n, k] weight block-quantized in `format` from `values` (ggml's
+  // reference quantizer); `dtype` is the type kernels compute in.
+  BufferRef quantWeight(int64_t n, int64_t k, const std::vector<float> &values,
+                        QuantFormat format, DType dtype = DType::kF32) {
+    BufferRef ref = weight({n, k}, {}, dtype);
+    plan.weights.back().quant = format;
+    weights.buffers.back() = quantizeRows(format, values.data(), n, k).value();
+    return ref;
   }
 
   // Each activation gets its own region unless one is given.
