@@ -24,9 +24,10 @@ artifactTokenizerFiles(const ArtifactOptions &options) {
     files = ::lfm::readTokenizerFilesAt(options.model);
     if (absl::IsUnimplemented(files.status())) {
       if (options.warn)
-        options.warn(std::string(files.status().message()) +
-                     "; the artifact carries no tokenizer (it runs from token ids, "
-                     "or with --tokenizer PATH)");
+        options.warn(
+            std::string(files.status().message()) +
+            "; the artifact carries no tokenizer (it runs from token ids, "
+            "or with --tokenizer PATH)");
       return ::lfm::TokenizerFiles{};
     }
   } else {
