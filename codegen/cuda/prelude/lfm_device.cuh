@@ -5,7 +5,9 @@
 //   - by the host C++ compiler for the emu device, after the emu's emulation
 //     header, which must NOT define __CUDACC__ or __CUDA_ARCH__.
 // It includes no header at all (NVRTC then needs no include path), so it
-// spells its integer types with the built-in types.
+// spells its integer types with the built-in types; its one include line,
+// runtime/include/lfm/KernelArgs.h (the kernel argument block the host
+// shares), is replaced by that file's text when the build embeds the prelude.
 //
 // ## The contract with the emulation header
 // Generated kernels and this prelude use only what is defined here plus these
@@ -56,26 +58,7 @@
 // The kernel ABI (runtime/include/lfm/KernelAbi.h): the one argument of
 // every kernel. buf[i] = the launch's operands, then its results.
 // ---------------------------------------------------------------------------
-#define LFM_MAX_KERNEL_BUFFERS 16
-struct LfmKernelArgs {
-  void *buf[LFM_MAX_KERNEL_BUFFERS];
-  int num_tokens;      // T: tokens in this step
-  int num_seqs;        // N: sequences in this step
-  int num_logit_rows;  // R: rows whose logits are computed
-  int max_seq_len;     // KV-cache capacity per slot
-  int max_context;     // max over sequences of start_pos + tokens
-  int num_slots;       // slots in the state pools
-  void *scratch;       // per-launch scratch (may be null)
-  long long scratch_bytes;
-};
-static_assert(sizeof(void *) == 8, "the kernel ABI assumes 64-bit pointers");
-static_assert(sizeof(LfmKernelArgs) == 16 * 8 + 6 * 4 + 8 + 8, "LfmKernelArgs size");
-#if !defined(__CUDACC_RTC__)  // NVRTC has no offsetof; the host build checks
-static_assert(__builtin_offsetof(LfmKernelArgs, num_tokens) == 128, "LfmKernelArgs layout");
-static_assert(__builtin_offsetof(LfmKernelArgs, num_slots) == 148, "LfmKernelArgs layout");
-static_assert(__builtin_offsetof(LfmKernelArgs, scratch) == 152, "LfmKernelArgs layout");
-static_assert(__builtin_offsetof(LfmKernelArgs, scratch_bytes) == 160, "LfmKernelArgs layout");
-#endif
+#include "lfm/KernelArgs.h"  // spliced in by the build: the text itself
 
 // ---------------------------------------------------------------------------
 // Storage types and scalar conversions (bit-exact with

@@ -7,8 +7,8 @@
 // with `args.buf[i]` the device address of the launch's i-th buffer: the
 // plan launch's operands, then its results, in order (a KV cache already
 // appears as its K then V buffer). State buffers point at slot 0 of the whole
-// pool; kernels index slots themselves. The codegen prelude declares the
-// same struct (lfm_device.cuh); static_asserts there and here pin the layout.
+// pool; kernels index slots themselves. The struct is defined once, in
+// lfm/KernelArgs.h, which the codegen prelude (lfm_device.cuh) splices in.
 //
 // max_context is an upper bound, not the exact maximum: the cuda device
 // rounds it up (to a multiple of 256, at most max_seq_len) for the decode
@@ -33,6 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lfm/KernelArgs.h"
 
 namespace lfm {
 
@@ -40,21 +41,10 @@ struct LaunchGeometry;
 struct Launch;
 struct Plan;
 
-inline constexpr int kMaxKernelBuffers = 16;
-
-struct LfmKernelArgs {
-  void *buf[kMaxKernelBuffers];
-  int32_t num_tokens;      // T: tokens in this step
-  int32_t num_seqs;        // N: sequences in this step
-  int32_t num_logit_rows;  // R: rows whose logits are computed
-  int32_t max_seq_len;     // KV-cache capacity per slot
-  int32_t max_context;     // max over sequences of start_pos + tokens
-  int32_t num_slots;       // slots in the state pools
-  void *scratch;           // per-launch scratch, scratch_bytes long (may be null)
-  int64_t scratch_bytes;
-};
-static_assert(sizeof(void *) == 8, "the kernel ABI assumes 64-bit pointers");
-static_assert(sizeof(LfmKernelArgs) == 16 * 8 + 6 * 4 + 8 + 8, "LfmKernelArgs layout");
+// The argument block itself is defined once, in lfm/KernelArgs.h (global
+// scope, so the device prelude can splice the same text).
+using ::LfmKernelArgs;
+inline constexpr int kMaxKernelBuffers = LFM_MAX_KERNEL_BUFFERS;
 
 // The sizes of one step that launch dimensions and kernel choice depend on.
 struct StepDims {

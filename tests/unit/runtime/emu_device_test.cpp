@@ -10,21 +10,12 @@
 #include "RuntimeTestUtil.h"
 #include "lfm/Artifact.h"
 #include "lfm/KernelAbi.h"
+#include "KernelArgsText.h"
 
 namespace lfm::testing {
 namespace {
 
-constexpr const char *kPrelude = R"(
-#ifndef TEST_PRELUDE
-#define TEST_PRELUDE
-struct LfmKernelArgs {
-  void *buf[16];
-  int num_tokens, num_seqs, num_logit_rows, max_seq_len, max_context, num_slots;
-  void *scratch;
-  long long scratch_bytes;
-};
-#endif
-)";
+const std::string kPrelude = kernelArgsText();
 
 // y[t][c] = x[t][c] + c2[t][c] + start_pos[seq of t]: one block of 32
 // threads per token row (grid.x = T).

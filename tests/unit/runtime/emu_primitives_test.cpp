@@ -20,24 +20,14 @@
 #include "lfm/Artifact.h"
 #include "lfm/DTypeConvert.h"
 #include "lfm/KernelAbi.h"
+#include "KernelArgsText.h"
 
 namespace lfm::emu {
 namespace {
 
 // What the codegen prelude provides that these kernels need: the argument
 // block (include-guarded like the prelude, so kernels can share a unit).
-constexpr const char *kMiniPrelude = R"(
-#ifndef TEST_PRELUDE
-#define TEST_PRELUDE
-struct LfmKernelArgs {
-  void *buf[16];
-  int num_tokens, num_seqs, num_logit_rows, max_seq_len, max_context, num_slots;
-  void *scratch;
-  long long scratch_bytes;
-};
-static_assert(sizeof(LfmKernelArgs) == 168, "layout");
-#endif
-)";
+const std::string kMiniPrelude = ::lfm::testing::kernelArgsText();
 
 class EmuPrimitives : public ::testing::Test {
  protected:
@@ -427,11 +417,14 @@ extern "C" __global__ void twice(LfmKernelArgs args) { ((int *)args.buf[0])[thre
 // the prelude), and unpacks D the same way. A fragment layout that differs
 // anywhere moves products between outputs and fails by O(1). Both host
 // gathers: the emu's warpGather and the plain-shuffle one.
+// The prelude as the build embeds it: lfm/KernelArgs.h spliced in.
 std::string readPrelude() {
-  std::ifstream in(LFM_PRELUDE_PATH);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string prelude = ::lfm::testing::readTextFile(LFM_PRELUDE_PATH);
+  const std::string include = "#include \"lfm/KernelArgs.h\"";
+  const size_t at = prelude.find(include);
+  if (at == std::string::npos) return prelude;
+  const size_t end = prelude.find('\n', at);
+  return prelude.replace(at, end - at, ::lfm::testing::kernelArgsText());
 }
 
 constexpr const char *kMmaKernel = R"(
