@@ -28,13 +28,6 @@ struct PlanLayout {
   // gather_rows): then it holds T rows and devices pick the logit rows out.
   RowSpace logits_rows = RowSpace::kLogitRows;
   int64_t logits_bytes = 0;
-  // [launch][result]: the result shares its region with an operand of the
-  // same launch (the planner reused the memory of a value that dies there).
-  std::vector<std::vector<bool>> needs_scratch;
-  // Per result index: the bytes of scratch that results at that index need
-  // (the largest region any of them writes through scratch), so one buffer
-  // per index serves every launch.
-  std::vector<int64_t> result_scratch_bytes;
   // Some launch writes the logits buffer.
   bool writes_logits = false;
 };

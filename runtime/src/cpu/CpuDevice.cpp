@@ -7,7 +7,6 @@
 #include "CpuDevice.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -31,7 +30,6 @@ bool referenceKernelsAsked() {
 struct BoundLaunch {
   const CpuOp *op = nullptr;
   OpContext ctx;
-  std::vector<uint8_t *> targets;  // per result: its bound memory
 };
 
 class CpuDevice final : public HostMemoryDevice {
@@ -69,10 +67,9 @@ absl::Status CpuDevice::bindLaunches() {
                                               static_cast<int>(launch.op),
                                               " is not in the op schema"));
     const CpuOp *op = reference_ ? &referenceCpuOp(launch.op) : &fastCpuOp(launch.op);
-    BoundLaunch bound{op, OpContext{plan, static_cast<int64_t>(li), launch, {}, {}}, {}};
+    BoundLaunch bound{op, OpContext{plan, static_cast<int64_t>(li), launch, {}, {}}};
     for (BufferRef ref : launch.operands) bound.ctx.operands.push_back(memory_.describe(ref));
     for (BufferRef ref : launch.results) bound.ctx.results.push_back(memory_.describe(ref));
-    bound.targets.resize(bound.ctx.results.size());
     launches_.push_back(std::move(bound));
   }
   return absl::OkStatus();
@@ -103,26 +100,14 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
     }
   }
 
-  const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
   timer_.beginStep(launches_.size());
   for (size_t li = 0; li < launches_.size(); ++li) {
     HostLaunchTimer::Scope timed(timer_, li, /*kernel=*/-1);
     BoundLaunch &bound = launches_[li];
     OpContext &ctx = bound.ctx;
     for (Tensor &t : ctx.operands) memory_.bind(t, &inputs, tokens, rows, host_state);
-    for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
-      Tensor &t = ctx.results[ri];
-      memory_.bind(t, &inputs, tokens, rows, host_state);
-      bound.targets[ri] = t.data;
-      if (needs_scratch[li][ri]) t.data = memory_.aliasScratch(ri);
-    }
+    for (Tensor &t : ctx.results) memory_.bind(t, &inputs, tokens, rows, host_state);
     bound.op->run(ctx, step);
-    for (size_t ri = 0; ri < ctx.results.size(); ++ri) {
-      const Tensor &t = ctx.results[ri];
-      if (t.data != bound.targets[ri]) {
-        std::memcpy(bound.targets[ri], t.data, t.rows * t.rowBytes());
-      }
-    }
   }
   memory_.copyLogits(inputs, logits);
   return absl::OkStatus();

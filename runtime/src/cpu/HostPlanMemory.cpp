@@ -29,17 +29,11 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   layout_ = std::move(layout);
   weights_ = std::move(weights);
   regions_.clear();
-  scratch_.clear();
   writes_logits_ = layout_.writes_logits;
-  const std::vector<int64_t> &scratch_bytes = layout_.result_scratch_bytes;
   for (size_t r = 0; r < layout_.region_bytes.size(); ++r) {
     LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(layout_.region_bytes[r],
                                                             absl::StrCat("activation region ", r)));
     regions_.push_back(std::move(b));
-  }
-  for (size_t i = 0; i < scratch_bytes.size(); ++i) {
-    LFM_ASSIGN_OR_RETURN(HostBuffer b, HostBuffer::allocate(scratch_bytes[i], "scratch"));
-    scratch_.push_back(std::move(b));
   }
   LFM_ASSIGN_OR_RETURN(logits_, HostBuffer::allocate(layout_.logits_bytes, "logits"));
   loaded_ = true;

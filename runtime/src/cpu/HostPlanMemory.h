@@ -60,9 +60,6 @@ class HostPlanMemory {
   // Points `t` at its memory for a step of `tokens` T and `logit_rows` R.
   void bind(Tensor &t, const StepInputs *inputs, int64_t tokens, int64_t logit_rows,
             const HostState *state) const;
-  // Memory for result `result` of a launch whose layout needs_scratch: large
-  // enough for any region.
-  uint8_t *aliasScratch(size_t result) const { return scratch_[result].data(); }
 
   // Checks a step's logits output (empty, or exactly R x vocab) and, after
   // the launches ran, copies the R logit rows into it.
@@ -88,7 +85,6 @@ class HostPlanMemory {
   std::vector<HostBuffer> regions_;
   HostBuffer logits_;
   bool writes_logits_ = false;
-  std::vector<HostBuffer> scratch_;  // per result position, for results in an operand's region
 };
 
 }  // namespace lfm::cpu

@@ -101,7 +101,6 @@ class CudaDevice final : public Device {
   std::vector<int64_t> weight_offsets_;
   DeviceMemory arena_;
   std::vector<int64_t> region_offsets_;
-  std::vector<DeviceMemory> result_scratch_;  // per result position
   DeviceMemory launch_scratch_;
   uint64_t scratch_epoch_ = 0;
   int64_t input_stride_ = 0;  // bytes between the step inputs in inputs_
@@ -182,7 +181,6 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
   modules_.reset();
   weights_.reset();
   arena_.reset();
-  result_scratch_.clear();
   launch_scratch_.reset();
   logits_.reset();
   ++scratch_epoch_;
@@ -218,10 +216,6 @@ absl::Status CudaDevice::load(const Plan &plan, HostWeights weights) {
   LFM_ASSIGN_OR_RETURN(arena_, DeviceMemory::allocate(ctx_, total, "activation arena"));
 
   writes_logits_ = layout_.writes_logits;
-  for (int64_t bytes : layout_.result_scratch_bytes) {
-    LFM_ASSIGN_OR_RETURN(DeviceMemory m, DeviceMemory::allocate(ctx_, bytes, "result scratch"));
-    result_scratch_.push_back(std::move(m));
-  }
 
   input_stride_ = alignUp((layout_.max_rows + 1) * static_cast<int64_t>(sizeof(int32_t)));
   LFM_ASSIGN_OR_RETURN(inputs_, DeviceMemory::allocate(ctx_, kNumInputs * input_stride_,
@@ -349,10 +343,8 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
     for (BufferRef ref : launch.operands) {
       args.buf[b++] = reinterpret_cast<void *>(address(ref, &state));
     }
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      CUdeviceptr p = layout_.needs_scratch[li][ri] ? result_scratch_[ri].address()
-                                                    : address(launch.results[ri], &state);
-      args.buf[b++] = reinterpret_cast<void *>(p);
+    for (BufferRef ref : launch.results) {
+      args.buf[b++] = reinterpret_cast<void *>(address(ref, &state));
     }
     args.num_tokens = static_cast<int32_t>(dims.tokens);
     args.num_seqs = static_cast<int32_t>(dims.seqs);
@@ -376,16 +368,6 @@ absl::Status CudaDevice::enqueueLaunches(const StepDims &dims, const CudaState &
                                    ", block ", ld.block[0], "x", ld.block[1], "x", ld.block[2],
                                    ", ", kernel.dynamic_shared_bytes, " B shared, from ",
                                    kernel.loaded_from, ")"));
-    }
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      if (!layout_.needs_scratch[li][ri]) continue;
-      const ActivationSpec &spec = plan_.activations[launch.results[ri].index];
-      int64_t rows = spec.rows == RowSpace::kTokens ? dims.tokens : dims.logit_rows;
-      int64_t bytes = rows * spec.width * dtypeSize(spec.dtype);
-      LFM_RETURN_IF_ERROR(check(
-          a.cuMemcpyDtoDAsync(address(launch.results[ri], &state), result_scratch_[ri].address(),
-                              static_cast<size_t>(bytes), stream_),
-          absl::StrCat("copying the result of launch ", li, " (", opName(launch.op), ") into place")));
     }
   }
   return events != nullptr ? events->endStep(stream_) : absl::OkStatus();

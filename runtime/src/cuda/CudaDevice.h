@@ -4,11 +4,7 @@
 // Memory, all allocated at load / allocateState and never during a step:
 //   weights     one allocation, each Plan::weights entry 256-byte aligned;
 //   arena       the activation regions of PlanLayout, one allocation;
-//   scratch     per result position, for results that share a region with
-//               an operand (PlanLayout::needs_scratch): the kernel writes
-//               there and a device-to-device copy moves it into place, as
-//               the cpu device does with host memory;
-//               plus the launch scratch (LfmKernelArgs::scratch), shared by
+//   scratch     the launch scratch (LfmKernelArgs::scratch), shared by
 //               all launches since one stream serializes them, sized for
 //               the largest step a pool allows, zeroed when allocated
 //               (kernels leave it zero: KernelAbi.h);

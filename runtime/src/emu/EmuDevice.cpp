@@ -4,7 +4,6 @@
 #include "emu/EmuDevice.h"
 
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -146,7 +145,6 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
   args.max_context = static_cast<int32_t>(dims.max_context);
   args.num_slots = static_cast<int32_t>(host_state->shape().slots);
 
-  const std::vector<std::vector<bool>> &needs_scratch = memory_.layout().needs_scratch;
   timer_.beginStep(launches_.size());
   for (size_t li = 0; li < launches_.size(); ++li) {
     const BoundLaunch &bound = launches_[li];
@@ -167,23 +165,12 @@ absl::Status EmuDevice::execute(const StepInputs &inputs, DeviceState &state,
     args.scratch_bytes = launch_dims.scratch_bytes;
 
     std::vector<cpu::Tensor> buffers = bound.buffers;
-    std::vector<std::pair<cpu::Tensor, uint8_t *>> copy_back;  // (result, its real memory)
     for (size_t i = 0; i < buffers.size(); ++i) {
-      cpu::Tensor &t = buffers[i];
-      memory_.bind(t, &inputs, tokens, rows, host_state);
-      const size_t ri = i - bound.num_operands;
-      if (i >= bound.num_operands && needs_scratch[li][ri]) {
-        copy_back.emplace_back(t, t.data);
-        copy_back.back().first.data = memory_.aliasScratch(ri);
-        t.data = memory_.aliasScratch(ri);
-      }
-      args.buf[i] = t.data;
+      memory_.bind(buffers[i], &inputs, tokens, rows, host_state);
+      args.buf[i] = buffers[i].data;
     }
     for (size_t i = buffers.size(); i < kMaxKernelBuffers; ++i) args.buf[i] = nullptr;
     LFM_RETURN_IF_ERROR(runLaunch(li, kernel, entry, launch_dims, args));
-    for (const auto &[t, target] : copy_back) {
-      std::memcpy(target, t.data, t.rows * t.rowBytes());
-    }
   }
   memory_.copyLogits(inputs, logits);
   return absl::OkStatus();

@@ -158,41 +158,42 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
         }
       }
     }
-    std::vector<bool> scratch;
     for (size_t ri = 0; ri < launch.results.size(); ++ri) {
       BufferRef r = launch.results[ri];
       if (r.kind != BufferRef::kActivation && r.kind != BufferRef::kLogits) {
         return absl::InvalidArgumentError(absl::StrCat(
             launchName(plan, li), ": result ", ri, " must be an activation or the logits"));
       }
-      bool shares = false;
-      if (r.kind == BufferRef::kActivation) {
-        const int32_t region = plan.activations[r.index].region;
-        for (size_t rj = 0; rj < ri; ++rj) {
-          BufferRef other = launch.results[rj];
-          if (other.kind == BufferRef::kActivation &&
-              plan.activations[other.index].region == region) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                launchName(plan, li), ": results ", rj, " and ", ri, " share region ", region));
-          }
-        }
-        for (BufferRef op : launch.operands) {
-          shares |= op.kind == BufferRef::kActivation &&
-                    plan.activations[op.index].region == region;
+      if (r.kind != BufferRef::kActivation) continue;
+      // A kernel reads its operands while it writes its results, so a result
+      // never shares memory with anything else of its launch (the planner
+      // gives a value the region of one that died at an earlier launch).
+      const int32_t region = plan.activations[r.index].region;
+      for (size_t rj = 0; rj < ri; ++rj) {
+        BufferRef other = launch.results[rj];
+        if (other.kind == BufferRef::kActivation &&
+            plan.activations[other.index].region == region) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              launchName(plan, li), ": results ", rj, " and ", ri, " share region ", region));
         }
       }
-      scratch.push_back(shares);
+      for (size_t oi = 0; oi < launch.operands.size(); ++oi) {
+        BufferRef op = launch.operands[oi];
+        if (op.kind == BufferRef::kActivation && plan.activations[op.index].region == region) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              launchName(plan, li), ": result ", ri, " shares region ", region, " with operand ",
+              oi, " (a result needs memory of its own)"));
+        }
+      }
     }
-    layout.needs_scratch.push_back(std::move(scratch));
   }
 
-  // Two activations of one region may meet at one launch (one dies there,
-  // the other is born: the scratch case above) but must not overlap longer.
+  // Two activations of one region must not be live at one launch.
   for (int64_t a = 0; a < num_acts; ++a) {
     if (first[a] < 0) continue;
     for (int64_t b = a + 1; b < num_acts; ++b) {
       if (first[b] < 0 || plan.activations[a].region != plan.activations[b].region) continue;
-      if (!(last[a] <= first[b] || last[b] <= first[a])) {
+      if (!(last[a] < first[b] || last[b] < first[a])) {
         return absl::InvalidArgumentError(absl::StrCat(
             "plan: activations ", a, " (", plan.activations[a].name, ") and ", b, " (",
             plan.activations[b].name, ") share region ", plan.activations[a].region,
@@ -203,16 +204,8 @@ absl::StatusOr<PlanLayout> layoutPlan(const Plan &plan) {
   }
 
   layout.logits_rows = logitsRowSpace(plan);
-  for (size_t li = 0; li < plan.launches.size(); ++li) {
-    const Launch &launch = plan.launches[li];
-    for (size_t ri = 0; ri < launch.results.size(); ++ri) {
-      layout.writes_logits |= launch.results[ri].kind == BufferRef::kLogits;
-      if (!layout.needs_scratch[li][ri]) continue;
-      if (layout.result_scratch_bytes.size() <= ri) layout.result_scratch_bytes.resize(ri + 1, 0);
-      const int32_t region = plan.activations[launch.results[ri].index].region;
-      layout.result_scratch_bytes[ri] =
-          std::max(layout.result_scratch_bytes[ri], layout.region_bytes[region]);
-    }
+  for (const Launch &launch : plan.launches) {
+    for (BufferRef r : launch.results) layout.writes_logits |= r.kind == BufferRef::kLogits;
   }
   return layout;
 }

@@ -14,7 +14,7 @@ namespace lfm::testing {
 namespace {
 
 // The same model with one op per step of the math, reusing regions where
-// values die (so the device's scratch path runs too).
+// values died.
 PlanBuilder untinyFusedPlan(const TinyWeights &w) {
   PlanBuilder b(kVocab, 16);
   const int64_t qkv_w = (kHeads + 2 * kKvHeads) * kHeadDim;
@@ -87,7 +87,7 @@ PlanBuilder untinyFusedPlan(const TinyWeights &w) {
   b.launch("linear", {norm(h4, w.norm[4]), b.weight({kVocab, kHidden}, w.embed)}, {kLogits});
 
   // Pack activations into regions: each takes the first region whose last
-  // value died at or before the launch that first touches this one.
+  // value died before the launch that first touches this one.
   const Plan &p = b.plan;
   std::vector<int64_t> first(p.activations.size(), -1), last(p.activations.size(), -1);
   for (size_t li = 0; li < p.launches.size(); ++li) {
@@ -102,7 +102,7 @@ PlanBuilder untinyFusedPlan(const TinyWeights &w) {
   std::vector<int64_t> region_free_at;
   for (size_t a = 0; a < p.activations.size(); ++a) {
     size_t r = 0;
-    while (r < region_free_at.size() && region_free_at[r] > first[a]) ++r;
+    while (r < region_free_at.size() && region_free_at[r] >= first[a]) ++r;
     if (r == region_free_at.size()) region_free_at.push_back(0);
     region_free_at[r] = last[a];
     b.plan.activations[a].region = static_cast<int32_t>(r);
