@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm::models {
@@ -276,8 +277,11 @@ private:
 };
 
 absl::StatusOr<json> parseJson(absl::string_view text, absl::string_view source) {
-  // nlohmann's parser and destructor are iterative, so deep nesting costs
-  // memory, not stack; its errors are exceptions, caught here.
+  // nlohmann's parser and destructor are iterative, but copies recurse:
+  // nesting is bounded first. Its errors are exceptions, caught here.
+  LFM_RETURN_IF_ERROR(
+      checkJsonNesting(std::string_view(text.data(), text.size()),
+                       std::string_view(source.data(), source.size())));
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception &e) {

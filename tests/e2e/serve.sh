@@ -2,7 +2,8 @@
 # lfm-serve end to end over loopback, driven by the official `openai` Python
 # client (PyPI, in a venv under the build folder): completions and chat,
 # streaming, usage, logprobs, stop strings, /tokenize, /metrics, every error
-# (400 bad JSON and fields, 400 prompt longer than the cache, 404, 413, 401,
+# (400 bad JSON, JSON nested 100k deep and bad fields, 400 prompt longer
+# than the cache or max_tokens above --max-tokens, 404, 413, 401,
 # 429 with Retry-After), /health 503 while loading, SIGTERM letting a
 # running stream finish and exiting 0; and a bounded load test: 200
 # requests, 32 at a time, 10% disconnecting mid-stream, with no unexpected
@@ -54,10 +55,10 @@ start() {
   exit 1
 }
 
-# The main server: the demo model, 8 slots, a small cache and body limit
-# for the error cases.
+# The main server: the demo model, 8 slots, a small cache, body limit and
+# token cap for the error cases.
 start main "$tmp/kjv.lfma" --weights "$root/models/lfm2-kjv" --device cpu --threads 2 \
-  --slots 8 --max-seq-len 256 --max-queue 64 --max-body-bytes 1048576
+  --slots 8 --max-seq-len 256 --max-queue 64 --max-body-bytes 1048576 --max-tokens 200
 main_port=$port
 # Its twin with an API key and one slot, for 401 and 429; then SIGTERM.
 start small "$tmp/kjv.lfma" --weights "$root/models/lfm2-kjv" --device cpu --threads 1 \
@@ -254,6 +255,13 @@ def expect_error(name, status_want, fn, code=None):
 
 status, _, body = http(main_port, "POST", "/v1/completions", raw=b"{not json")
 check("400 bad JSON", status == 400 and is_error_shape(body, status), body)
+for path in ("/v1/chat/completions", "/tokenize"):
+    status, _, body = http(main_port, "POST", path, raw=b"[" * 100000 + b"]" * 100000)
+    check(f"400 JSON nested 100k deep ({path})",
+          status == 400 and is_error_shape(body, status)
+          and "deeper than 64 levels" in body["error"]["message"], (status, body))
+expect_error("400 max_tokens above --max-tokens", 400,
+             lambda: client.completions.create(model="kjv", prompt="x", max_tokens=201))
 expect_error("400 bad field (temperature)", 400,
              lambda: client.completions.create(model="kjv", prompt="x", temperature=-1))
 expect_error("400 bad field (prompt)", 400,

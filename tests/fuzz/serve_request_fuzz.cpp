@@ -2,13 +2,15 @@
 // server reads it (JSON, with its nesting bound), then the OpenAI request
 // checks, tokenization and chat rendering of /v1/completions and
 // /v1/chat/completions with the demo model's tokenizer and template. The
-// first byte picks the endpoint.
+// first byte picks the endpoint (bit 0) and a --max-tokens cap (bit 1).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "OpenAiRequest.h"
+#include "RequestBody.h"
 #include "lfm/TextModel.h"
 #include "lfm/TokenizerFiles.h"
 
@@ -32,16 +34,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   const auto endpoint = data[0] % 2 ? lfm::tools::Endpoint::kChat
                                     : lfm::tools::Endpoint::kCompletions;
-  nlohmann::json body = nlohmann::json::parse(data + 1, data + size, nullptr, false);
-  if (body.is_discarded()) return 0;
+  std::variant<nlohmann::json, lfm::tools::ApiError> read = lfm::tools::parseRequestBody(
+      std::string_view(reinterpret_cast<const char *>(data) + 1, size - 1));
+  const auto *body = std::get_if<nlohmann::json>(&read);
+  if (!body) return 0;
   lfm::tools::ApiContext context;
   context.text = &demoModel();
   context.max_seq_len = 512;
+  context.max_tokens = data[0] & 2 ? 64 : 0;  // lfm-serve --max-tokens
   std::variant<lfm::tools::ApiRequest, lfm::tools::ApiError> parsed =
-      lfm::tools::parseApiRequest(endpoint, body, context);
-  // An accepted request fits the context it was checked against.
+      lfm::tools::parseApiRequest(endpoint, *body, context);
+  // An accepted request fits the context and the token cap it was checked
+  // against.
   if (auto *request = std::get_if<lfm::tools::ApiRequest>(&parsed))
     for (const lfm::GenerationRequest &choice : request->choices)
-      if (static_cast<int64_t>(choice.prompt.size()) > context.max_seq_len) __builtin_trap();
+      if (static_cast<int64_t>(choice.prompt.size()) > context.max_seq_len ||
+          (context.max_tokens > 0 && choice.max_tokens > context.max_tokens))
+        __builtin_trap();
   return 0;
 }

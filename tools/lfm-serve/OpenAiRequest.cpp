@@ -156,6 +156,12 @@ std::variant<ApiRequest, ApiError> parseApiRequest(Endpoint endpoint, const json
   if (top_k) base.sampling.top_k = *top_k < 0 ? 0 : *top_k;
   base.sampling.seed = seed ? static_cast<uint64_t>(*seed) : randomSeed();
   if (max_completion_tokens) max_tokens = max_completion_tokens;
+  if (max_tokens && ctx.max_tokens > 0 && *max_tokens > ctx.max_tokens) {
+    const char *name = max_completion_tokens ? "max_completion_tokens" : "max_tokens";
+    return badRequest(absl::StrCat("'", name, "' is ", *max_tokens, "; this server generates at most ",
+                                   ctx.max_tokens, " tokens a request"),
+                      name);
+  }
 
   if (const json *opts = field(body, "stream_options")) {
     if (!opts->is_object()) return badRequest("'stream_options' must be an object", "stream_options");
@@ -288,6 +294,7 @@ std::variant<ApiRequest, ApiError> parseApiRequest(Endpoint endpoint, const json
     // Completions default to 16 tokens (as OpenAI); chat runs until the
     // model stops or the context is full.
     g.max_tokens = max_tokens ? *max_tokens : chat ? ctx.max_seq_len - len + 1 : 16;
+    if (ctx.max_tokens > 0) g.max_tokens = std::min(g.max_tokens, ctx.max_tokens);
     if (i > 0) g.sampling.seed = base.sampling.seed + i;
     r.choices.push_back(std::move(g));
   }

@@ -34,6 +34,7 @@ struct ApiContext {
   SamplingOptions sampling;         // the model's defaults
   int64_t max_seq_len = 0;
   double request_timeout = 0;  // seconds; 0: none
+  int64_t max_tokens = 0;      // the most a request may generate; 0: none
 };
 
 std::variant<ApiRequest, ApiError> parseApiRequest(Endpoint endpoint, const nlohmann::json &body,

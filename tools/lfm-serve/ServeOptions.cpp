@@ -46,6 +46,9 @@ ArgParser makeParser() {
   p.addOption("request-timeout", "S",
               "Seconds a request may take, queued and running; then it ends with "
               "finish_reason 'length' (default 600; 0: no limit).");
+  p.addOption("max-tokens", "N",
+              "Tokens a request may generate: a larger max_tokens is 400, and a request "
+              "without one stops there (default: until the context is full).");
   p.addFlag("help", "Show this help (also -h).");
   return p;
 }
@@ -109,6 +112,7 @@ absl::StatusOr<ServeOptions> parseServeOptions(int argc, const char *const *argv
   LFM_RETURN_IF_ERROR(secondsOption(p, "shutdown-timeout", o.shutdown_timeout));
   LFM_RETURN_IF_ERROR(secondsOption(p, "request-timeout", o.request_timeout));
   LFM_RETURN_IF_ERROR(intOption(p, "max-body-bytes", 1024, int64_t{1} << 32, o.max_body_bytes));
+  LFM_RETURN_IF_ERROR(intOption(p, "max-tokens", 1, int64_t{1} << 24, o.max_tokens));
   return o;
 }
 

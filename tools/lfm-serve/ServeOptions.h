@@ -30,6 +30,7 @@ struct ServeOptions {
   double shutdown_timeout = 10;
   int64_t max_body_bytes = int64_t{8} << 20;
   double request_timeout = 600;  // seconds a request may run, queued or not; 0: none
+  int64_t max_tokens = 0;        // tokens a request may generate; 0: up to --max-seq-len
   bool help = false;
 };
 

@@ -4,10 +4,13 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <variant>
 
 #include "ApiError.h"
 #include "OpenAiRequest.h"
 #include "OpenAiResponse.h"
+#include "RequestBody.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -35,6 +38,20 @@ void sendError(httplib::Response &res, const ApiError &error) {
   if (error.http_status == 429) res.set_header("Retry-After", "1");
   if (error.http_status == 503) res.set_header("Retry-After", "5");
   sendJson(res, error.http_status, error.toJson());
+}
+
+// The body as a JSON object, or nullopt with the 400 sent.
+std::optional<json> objectBody(const httplib::Request &req, httplib::Response &res) {
+  std::variant<json, ApiError> body = parseRequestBody(req.body);
+  if (auto *error = std::get_if<ApiError>(&body)) {
+    sendError(res, *error);
+    return std::nullopt;
+  }
+  if (!std::get<json>(body).is_object()) {
+    sendError(res, badRequest("the body must be a JSON object"));
+    return std::nullopt;
+  }
+  return std::move(std::get<json>(body));
 }
 
 bool constantTimeEquals(const std::string &a, const std::string &b) {
@@ -283,17 +300,15 @@ void Server::generate(const httplib::Request &req, httplib::Response &res, int e
     sendError(res, fromStatus(absl::UnavailableError("the server is shutting down")));
     return;
   }
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    sendError(res, badRequest("the body is not valid JSON"));
-    return;
-  }
+  std::optional<json> body = objectBody(req, res);
+  if (!body) return;
   ApiContext ctx;
   ctx.text = model_.text ? &*model_.text : nullptr;
   ctx.sampling = model_.sampling;
   ctx.max_seq_len = model_.engine->maxSeqLen();
   ctx.request_timeout = options_.request_timeout;
-  std::variant<ApiRequest, ApiError> parsed = parseApiRequest(endpoint, body, ctx);
+  ctx.max_tokens = options_.max_tokens;
+  std::variant<ApiRequest, ApiError> parsed = parseApiRequest(endpoint, *body, ctx);
   if (auto *error = std::get_if<ApiError>(&parsed)) {
     sendError(res, *error);
     return;
@@ -371,9 +386,9 @@ void Server::generate(const httplib::Request &req, httplib::Response &res, int e
 }
 
 void Server::tokenize(const httplib::Request &req, httplib::Response &res) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return sendError(res, badRequest("the body must be a JSON object"));
+  std::optional<json> parsed = objectBody(req, res);
+  if (!parsed) return;
+  const json &body = *parsed;
   if (!model_.text) return sendError(res, badRequest("the model has no tokenizer"));
   auto content = body.find("content");
   if (content == body.end() || !content->is_string())
@@ -404,9 +419,9 @@ void Server::tokenize(const httplib::Request &req, httplib::Response &res) {
 }
 
 void Server::detokenize(const httplib::Request &req, httplib::Response &res) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return sendError(res, badRequest("the body must be a JSON object"));
+  std::optional<json> parsed = objectBody(req, res);
+  if (!parsed) return;
+  const json &body = *parsed;
   if (!model_.text) return sendError(res, badRequest("the model has no tokenizer"));
   auto tokens = body.find("tokens");
   if (tokens == body.end() || !tokens->is_array())

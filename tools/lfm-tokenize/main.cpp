@@ -18,6 +18,7 @@
 #include "absl/strings/strip.h"
 #include "lfm/Artifact.h"
 #include "lfm/Gguf.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/ReadFile.h"
 #include "lfm/StatusMacros.h"
 #include "lfm/TextModel.h"
@@ -102,6 +103,7 @@ absl::Status run(int argc, char **argv) {
 
   if (std::optional<std::string> chat_file = p.value("chat")) {
     LFM_ASSIGN_OR_RETURN(std::string body, readFileToString(*chat_file, kMaxChatFileBytes));
+    LFM_RETURN_IF_ERROR(checkJsonNesting(body, *chat_file));
     nlohmann::json chat = nlohmann::json::parse(body, nullptr, false);
     if (chat.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(*chat_file, ": not valid JSON"));
     if (!chat.is_object() || !chat.contains("messages") || !chat["messages"].is_array())

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/StatusMacros.h"
 #include "nlohmann/json.hpp"
 
@@ -53,6 +54,7 @@ SamplingOptions GenerationConfig::sampling() const {
 
 absl::StatusOr<GenerationConfig> parseGenerationConfig(std::string_view json_text,
                                                        std::string_view origin) {
+  LFM_RETURN_IF_ERROR(checkJsonNesting(json_text, origin));
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return fieldError(origin, "(file)", "not valid JSON");
   if (!root.is_object()) return fieldError(origin, "(file)", "not a JSON object");

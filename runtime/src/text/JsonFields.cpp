@@ -3,11 +3,14 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "lfm/JsonNesting.h"
+#include "lfm/StatusMacros.h"
 #include "text/AbslView.h"
 
 namespace lfm::text {
 
 absl::StatusOr<Json> parseJson(std::string_view text, std::string_view origin) {
+  LFM_RETURN_IF_ERROR(checkJsonNesting(text, origin));
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception &e) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "lfm/Gguf.h"
 #include "lfm/GgufLfm2.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/ReadFile.h"
 #include "lfm/StatusMacros.h"
 #include "nlohmann/json.hpp"
@@ -35,6 +36,7 @@ absl::Status verifyOne(const std::string &text, const char *name, const std::str
   if (text.size() > kMaxTokenizerFileBytes)
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", name, ": ", text.size(),
                                                    " bytes, at most ", kMaxTokenizerFileBytes));
+  LFM_RETURN_IF_ERROR(checkJsonNesting(text, absl::StrCat(where, ": ", name)));
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded())
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", name, ": not valid JSON"));

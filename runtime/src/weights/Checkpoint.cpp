@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "lfm/Gguf.h"
 #include "lfm/GgufLfm2.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/ReadFile.h"
 #include "lfm/Safetensors.h"
 #include "lfm/StatusMacros.h"
@@ -61,6 +62,7 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &path) {
   };
   std::string text;
   LFM_ASSIGN_OR_RETURN(text, readFileToString(index_path, kMaxIndexBytes));
+  LFM_RETURN_IF_ERROR(checkJsonNesting(text, absl::StrCat("'", index_path, "'")));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return bad_index("not valid JSON");
   if (!json.is_object()) return bad_index("not a JSON object");

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lfm/JsonNesting.h"
 #include "lfm/Safetensors.h"
 #include "lfm/StatusMacros.h"
 #include "nlohmann/json.hpp"
@@ -121,6 +122,11 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string &path) {
   auto header_text = bytes.subspan(8, header_size);
   if (header_text.empty() || header_text[0] != '{')
     return notSafetensors("the header does not start with '{'");
+  if (size_t at = jsonNestingExceeded(
+          std::string_view(reinterpret_cast<const char *>(header_text.data()), header_text.size()));
+      at != std::string_view::npos)
+    return notSafetensors("the header nests JSON deeper than ", kMaxJsonNesting,
+                          " levels (at byte ", at, ")");
   nlohmann::json header = nlohmann::json::parse(header_text.begin(), header_text.end(),
                                                 /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded()) return notSafetensors("the header is not valid JSON");

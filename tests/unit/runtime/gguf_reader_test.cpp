@@ -255,6 +255,15 @@ TEST(GgufReader, HostileTensorInfos) {
   expectError(patched(up, uint32_t{5}), "'blk.0.ffn_up.weight' has 5 dimensions");
   expectError(patched(up + 4, uint64_t{63}), "not a whole number of its 32-element blocks");
   expectError(patched(up + 4, uint64_t{1} << 62), "whose product overflows");
+  // 10^18 elements in all ([10^18, 128] overflows; [10^18, 1] does not, and
+  // its bytes are checked against the file, never allocated).
+  expectError(patched(up + 4, uint64_t{1000000000000000000}), "whose product overflows");
+  {
+    std::vector<uint8_t> bytes = good;
+    poke(bytes, up + 4, uint64_t{1000000000000000000});
+    poke(bytes, up + 12, uint64_t{1});
+    expectError(openBytes(bytes), "lies outside the file");
+  }
   expectError(patched(up + 12, uint64_t{1} << 40), "lies outside the file");
   expectError(patched(up + 12, ~uint64_t{0}), "too large");
   expectError(patched(up + 20, uint32_t{77}), "unknown ggml type 77");

@@ -250,8 +250,24 @@ TEST_F(SafetensorsCorruptTest, BadJson) {
   EXPECT_ERROR_MENTIONS(
       openWith(file(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", 24)),
       "\"data_offsets\" must be [begin, end]");
+  // Nesting is bounded before parsing (lfm/JsonNesting.h).
   std::string deep(100000, '[');
-  EXPECT_ERROR_MENTIONS(openWith(file("{\"w\":" + deep, 0)), "not valid JSON");
+  EXPECT_ERROR_MENTIONS(openWith(file("{\"w\":" + deep, 0)),
+                        "the header nests JSON deeper than 128 levels (at byte 132)");
+  EXPECT_ERROR_MENTIONS(openWith(file("{\"w\":" + deep + std::string(100000, ']') + "}", 0)),
+                        "deeper than 128 levels");
+}
+
+TEST_F(SafetensorsCorruptTest, HugeElementCountsAreErrorsBeforeAllocating) {
+  // 10^18 elements: its bytes are checked against the file, never allocated.
+  EXPECT_ERROR_MENTIONS(
+      openWith(
+          file(R"({"w":{"dtype":"F32","shape":[1000000000000000000],"data_offsets":[0,24]}})", 24)),
+      "needs more bytes than the file has");
+  EXPECT_ERROR_MENTIONS(openWith(file(R"({"w":{"dtype":"BF16","shape":[1000000,1000000,1000000],)"
+                                      R"("data_offsets":[0,2000000000000000000]}})",
+                                      24)),
+                        "needs more bytes than the file has");
 }
 
 TEST_F(SafetensorsCorruptTest, Dtypes) {

@@ -45,6 +45,9 @@ TEST(GenerationConfig, BadFieldsAreErrorsNamingThem) {
       {R"({"temperature": "hot"})", "temperature: must be a number"},
       {R"({"do_sample": true, "top_p": 0})", "top-p"},
       {R"({"repetition_penalty": -1})", "repetition penalty"},
+      {"{\"eos_token_id\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+       "g.json: JSON nested deeper than 128 levels"},
   };
   for (const auto &[text, message] : cases) {
     auto c = parseGenerationConfig(text, "g.json");

@@ -58,6 +58,22 @@ TEST(TokenizerErrors, MalformedJson) {
   EXPECT_THAT(std::string(tok.status().message()), HasSubstr("expected an object"));
 }
 
+// Nesting is bounded before parsing (lfm/JsonNesting.h), in tokenizer.json
+// and tokenizer_config.json: 100k-deep is an error, not a stack overflow.
+TEST(TokenizerErrors, DeepNestingIsRefused) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  json base = baseTokenizer();
+  std::string text = base.dump();
+  text.insert(1, "\"extra\": " + deep + ", ");
+  auto tok = Tokenizer::create(text, "", kOrigin);
+  ASSERT_FALSE(tok.ok());
+  EXPECT_THAT(std::string(tok.status().message()),
+              HasSubstr(std::string(kOrigin) + ": JSON nested deeper than 128 levels"));
+  auto config = Tokenizer::create(base.dump(), "{\"x\": " + deep + "}", kOrigin);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("nested deeper than 128 levels"));
+}
+
 TEST(TokenizerErrors, UnsupportedModels) {
   expectError([](json &j) { j["model"]["type"] = "WordPiece"; }, {"model.type 'WordPiece' is not supported"});
   expectError([](json &j) { j["model"]["type"] = "Unigram"; }, {"model.type 'Unigram' is not supported"});
