@@ -15,6 +15,11 @@ void printCudaSource(const ::lfm::Plan &plan,
   os << llvm::formatv("// lfm CUDA kernels: {0} kernels for {1} launches\n",
                       kernels.size(), plan.launches.size());
   os << devicePrelude() << "\n";
+  // The dequantizers once, when some kernel reads a quantized weight.
+  if (llvm::any_of(kernels, [](const ::lfm::KernelInfo &kernel) {
+        return usesQuantPrelude(kernel);
+      }))
+    os << "\n" << quantPrelude() << "\n";
   for (size_t k = 0; k < kernels.size(); ++k) {
     const ::lfm::KernelInfo &kernel = kernels[k];
     std::vector<size_t> launches;

@@ -88,6 +88,10 @@ const char kPrelude[] =
 #include "lfm_device_prelude.inc"
     ;
 
+const char kQuantPrelude[] =
+#include "lfm_quant_prelude.inc"
+    ;
+
 std::string replaceAll(llvm::StringRef text, llvm::StringRef from,
                        llvm::StringRef to) {
   std::string out;
@@ -130,6 +134,8 @@ EmitterFn lookupEmitter(::lfm::OpKind op) {
 
 llvm::StringRef devicePrelude() { return kPrelude; }
 
+llvm::StringRef quantPrelude() { return kQuantPrelude; }
+
 llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
   std::vector<::lfm::KernelInfo> kernels;
   // (body with the placeholder name, geometry, shared bytes) -> kernel index.
@@ -142,6 +148,10 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
     llvm::Expected<KernelSource> source = emit(ctx);
     if (!source)
       return source.takeError();
+    // A kernel that reads a block-quantized weight (linear, embedding)
+    // carries the dequantizers after the device prelude.
+    if (readsQuantizedWeight(plan, launch))
+      source->body = quantPrelude().str() + "\n" + source->body;
     std::string key = dedupKey(*source);
     auto it = seen.find(key);
     if (it != seen.end())
@@ -182,14 +192,6 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
     launch.large_rows_kernel = -1;
     launch.large_rows_threshold = 0;
     launch.large_rows_basis = ::lfm::LargeRowsBasis::kLaunchRows;
-    // No emitter dequantizes yet: a launch reading a quantized weight gets
-    // no kernel, and the cuda and emu devices refuse the plan naming the
-    // weight and its format (runtime/src/kernels/KernelCoverage.cpp); the
-    // cpu device runs it.
-    if (readsQuantizedWeight(plan, launch)) {
-      launch.kernel = -1;
-      continue;
-    }
     llvm::Expected<int32_t> index = addKernel(plan, launch, i, emit, "");
     if (!index)
       return index.takeError();
@@ -214,10 +216,23 @@ llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan) {
   return kernels;
 }
 
-llvm::StringRef kernelBody(const ::lfm::KernelInfo &kernel) {
+namespace {
+llvm::StringRef withoutDevicePrelude(const ::lfm::KernelInfo &kernel) {
   llvm::StringRef source = kernel.cuda_source;
   if (source.startswith(devicePrelude()))
     source = source.drop_front(devicePrelude().size()).drop_front(1);
+  return source;
+}
+} // namespace
+
+bool usesQuantPrelude(const ::lfm::KernelInfo &kernel) {
+  return withoutDevicePrelude(kernel).startswith(quantPrelude());
+}
+
+llvm::StringRef kernelBody(const ::lfm::KernelInfo &kernel) {
+  llvm::StringRef source = withoutDevicePrelude(kernel);
+  if (source.startswith(quantPrelude()))
+    source = source.drop_front(quantPrelude().size()).drop_front(1);
   return source;
 }
 

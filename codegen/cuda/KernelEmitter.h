@@ -52,13 +52,20 @@ EmitterFn lookupEmitter(::lfm::OpKind op);
 /// several kernels can share one translation unit).
 llvm::StringRef devicePrelude();
 
+/// The dequantizers (prelude/lfm_quant.cuh), which follow the device prelude
+/// in the sources of the kernels that read a block-quantized weight.
+llvm::StringRef quantPrelude();
+
+/// Whether a kernel's source carries quantPrelude.
+bool usesQuantPrelude(const ::lfm::KernelInfo &kernel);
+
 /// Emits a kernel for every launch of `plan`, deduplicates identical sources
 /// (every layer of a model shares its kernels), sets each Launch::kernel, and
-/// returns the kernel table with `cuda_source` = prelude + body, no binaries
-/// yet. Errors name the launch and op.
+/// returns the kernel table with `cuda_source` = prelude(s) + body, no
+/// binaries yet. Errors name the launch and op.
 llvm::Expected<std::vector<::lfm::KernelInfo>> emitKernels(::lfm::Plan &plan);
 
-/// A kernel's source without the prelude that emitKernels put in front.
+/// A kernel's source without the preludes that emitKernels put in front.
 llvm::StringRef kernelBody(const ::lfm::KernelInfo &kernel);
 
 } // namespace mlir::lfm::cuda

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/emitters/Emitters.h"
+#include "codegen/cuda/emitters/QuantWeight.h"
 #include "codegen/cuda/emitters/RowCopy.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -29,9 +30,16 @@ llvm::Expected<KernelSource> emitEmbedding(const EmitContext &ctx) {
                                "of {1}",
                                vocabRows, table.width)
                      .str();
+  // A block-quantized table (q8_0 or q6_k as lfm-compile --quantize leaves
+  // it, or any format from a GGUF) is gathered dequantized.
+  llvm::Expected<std::optional<QuantWeight>> quant = quantWeightOf(ctx, table);
+  if (!quant)
+    return quant.takeError();
   spec.bindings =
       "  const int *__restrict__ tokens = (const int *)args.buf[0];\n" +
-      bindBuffer("table", table, 1, false) + bindBuffer("y", y, 2, true);
+      (*quant ? bindQuantWeight("table", table, **quant, 1)
+              : bindBuffer("table", table, 1, false)) +
+      bindBuffer("y", y, 2, true);
   spec.rows = ::lfm::RowSpace::kTokens;
   // Token ids are checked against the vocabulary before a step; the guard
   // keeps a bad id from reading outside the table regardless.
@@ -43,6 +51,11 @@ llvm::Expected<KernelSource> emitEmbedding(const EmitContext &ctx) {
                       .str();
   spec.width = y.width;
   spec.parts.push_back({"table", "y", table.width, 0, y.width});
+  if (*quant) {
+    spec.parts.back().dequant = (*quant)->dequant;
+    spec.parts.back().srcRowBytes = (*quant)->rowBytes;
+    spec.summary += ", " + (*quant)->name + " dequantized";
+  }
   return emitRowCopy(ctx, spec);
 }
 

@@ -17,6 +17,9 @@
 //   - The rms_norm prologue computes each row's 1/rms once per block (one
 //     warp per row) into shared memory and applies x * inv_rms * norm_w while
 //     loading x, in the CPU reference's order.
+//   - A block-quantized W (q8_0, q4_0, q4_k, q6_k) is read 8 elements of
+//     one block at a time through the prelude's dequantizer
+//     (prelude/lfm_quant.cuh), so the loop is the same over f32 values.
 //   - Lanes accumulate in f32 and combine with a butterfly warp sum; the
 //     epilogue (residual add or silu(W1 x) * (W3 x)) runs on the sums.
 //
@@ -73,6 +76,13 @@ constexpr llvm::StringLiteral kNormSetup = R"(
 constexpr llvm::StringLiteral kNormLoad = R"(    float nw[kVec];
     lfm_load_n<kVec>(norm_w + k, nw);)";
 
+// The weight chunk of column c, gate g: a 128-bit streamed load, or the
+// dequantizer of a quantized W (8 elements of one block).
+constexpr llvm::StringLiteral kWeightLoad =
+    "lfm_load_n<kVec, true>(wrow[c][g] + k, wv[c][g]);  // streamed";
+constexpr llvm::StringLiteral kQuantWeightLoad =
+    "${DEQUANT}<kVec>(wrow[c][g], k, wv[c][g]);  // dequantized";
+
 constexpr llvm::StringLiteral kNormApply = R"(#pragma unroll
         for (int i = 0; i < kVec; ++i) xv[i] = xv[i] * inv_rms[r] * nw[i];)";
 
@@ -101,7 +111,8 @@ llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
   const int64_t prologueNorm = spec.prologueNorm, epilogue = spec.epilogue;
   // 128-bit weight loads need K (hence every row start) to be a multiple of
   // the chunk; the prelude falls back to narrower loads otherwise.
-  const int64_t vec = chooseChunk({k});
+  // A quantized row is whole blocks of 32 or 256: 8 elements share a block.
+  const int64_t vec = spec.quant ? 8 : chooseChunk({k});
   const int64_t oneColumnBlocks = llvm::divideCeil(nOut, kWarps);
   const int64_t colsPerWarp =
       oneColumnBlocks >= 2 * kMinBlocksForTwoColumns && gates == 1 ? 2 : 1;
@@ -118,6 +129,10 @@ llvm::Expected<KernelSource> emitLinear(const EmitContext &ctx) {
   vars.emplace_back("NORM_LOAD", prologueNorm ? kNormLoad.str() : "");
   vars.emplace_back("NORM_APPLY", prologueNorm ? kNormApply.str() : "");
   vars.emplace_back("EPILOGUE", epilogueText(epilogue));
+  vars.emplace_back(
+      "W_LOAD", spec.quant ? fillTemplate(kQuantWeightLoad,
+                                          {{"DEQUANT", spec.quant->dequant}})
+                           : kWeightLoad.str());
 
   KernelSource source;
   source.body = fillTemplate(kLinearTemplate, vars);

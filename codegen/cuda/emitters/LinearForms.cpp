@@ -51,8 +51,12 @@ llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
   if (y.rows != x.rows)
     return emitError(ctx, "the input and the result have different row spaces");
 
-  std::string bind =
-      bindBuffer("x", x, 0, false) + bindBuffer("w", w, 1, false);
+  llvm::Expected<std::optional<QuantWeight>> quant = quantWeightOf(ctx, w);
+  if (!quant)
+    return quant.takeError();
+  std::string bind = bindBuffer("x", x, 0, false) +
+                     (*quant ? bindQuantWeight("w", w, **quant, 1)
+                             : bindBuffer("w", w, 1, false));
   int next = 2;
   double eps = 0.0;
   if (prologueNorm) {
@@ -80,6 +84,8 @@ llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
     what += " + residual";
   if (epilogue == kSwiGlu)
     what = "silu(" + what + "[:, :N']) * (" + what + "[:, N':])";
+  if (*quant)
+    what += ", W " + (*quant)->name + " dequantized as it is loaded";
   LinearSpec spec;
   spec.k = k;
   spec.nOut = nOut;
@@ -90,6 +96,7 @@ llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx) {
   spec.rows = x.rows;
   spec.wDType = w.dtype;
   spec.xDType = x.dtype;
+  spec.quant = *quant;
   spec.bind = std::move(bind);
   spec.what = std::move(what);
   return spec;
@@ -103,7 +110,9 @@ commonLinearVars(const EmitContext &ctx, const LinearSpec &spec) {
       {"NOUT", std::to_string(spec.nOut)},
       {"GATES", std::to_string(spec.gates)},
       {"ROWS", rowCountExpr(spec.rows).str()},
-      {"WTYPE", storageType(spec.wDType).str()},
+      {"WTYPE", spec.quant ? "unsigned char" : storageType(spec.wDType).str()},
+      {"WROW_STRIDE",
+       spec.quant ? std::to_string(spec.quant->rowBytes) : std::string("kK")},
       {"BIND", spec.bind},
       {"EPS", floatLiteral(spec.eps)},
       {"WHAT", spec.what},

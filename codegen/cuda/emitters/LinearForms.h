@@ -18,7 +18,9 @@
 
 #include "codegen/cuda/EmitterSupport.h"
 #include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/emitters/QuantWeight.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,8 @@ struct LinearSpec {
   ::lfm::RowSpace rows = ::lfm::RowSpace::kTokens;
   ::lfm::DType wDType = ::lfm::DType::kF32;
   ::lfm::DType xDType = ::lfm::DType::kF32;
+  // A block-quantized W: bound as bytes and dequantized where it is loaded.
+  std::optional<QuantWeight> quant;
   std::string bind;  // the buffer bindings (x, w, norm_w, residual, y)
   std::string what;  // the formula, for the kernel's comment
 };
@@ -45,7 +49,8 @@ struct LinearSpec {
 llvm::Expected<LinearSpec> parseLinear(const EmitContext &ctx);
 
 /// The template variables every form fills: ENTRY, K, NOUT, GATES, ROWS,
-/// WTYPE, BIND, EPS and WHAT.
+/// WTYPE, BIND, EPS, WHAT, and WROW_STRIDE (what a weight row pointer steps
+/// by: kK elements, or a quantized row's bytes).
 std::vector<std::pair<std::string, std::string>>
 commonLinearVars(const EmitContext &ctx, const LinearSpec &spec);
 

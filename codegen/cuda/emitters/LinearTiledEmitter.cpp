@@ -5,7 +5,9 @@
 // sets it): a shared-memory tiled GEMM of 64 x 64 output tiles, so each
 // weight element is read once per 64 rows instead of once per 8. bf16 and
 // f16 weights go to the tensor-core form (LinearTensorCoreEmitter.cpp); f32
-// weights keep the CUDA-core FMA form below, exact to f32 like the GEMV form.
+// weights keep the CUDA-core FMA form below, exact to f32 like the GEMV form,
+// and so do block-quantized weights, dequantized as the W slice is staged
+// into shared memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +38,15 @@ constexpr llvm::StringLiteral kTiledTemplate =
 constexpr llvm::StringLiteral kTileNormApply =
     R"(        v = v * inv_rms[r] * lfm_to_float(norm_w[k]);)";
 
+// W's element (row g * kOut + col0 + c, column k) into the slice: as
+// stored, or dequantized from its block (quantized W of any dtype take this
+// form, the slice being f32).
+constexpr llvm::StringLiteral kTileLoad =
+    "v = lfm_to_float(w[(long long)(g * kOut + col0 + c) * kK + k]);";
+constexpr llvm::StringLiteral kQuantTileLoad =
+    "${DEQUANT}<1>(w + (long long)(g * kOut + col0 + c) * ${ROW_BYTES}, k, "
+    "&v);";
+
 } // namespace
 
 llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx) {
@@ -43,7 +54,8 @@ llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx) {
   if (!parsed)
     return parsed.takeError();
   const LinearSpec &spec = *parsed;
-  if (spec.wDType == ::lfm::DType::kBF16 || spec.wDType == ::lfm::DType::kF16)
+  if (!spec.quant &&
+      (spec.wDType == ::lfm::DType::kBF16 || spec.wDType == ::lfm::DType::kF16))
     return emitLinearTensorCore(ctx, spec);
   std::vector<std::pair<std::string, std::string>> vars =
       tiledLinearVars(ctx, spec, kTileK, kTileThreads);
@@ -52,6 +64,13 @@ llvm::Expected<KernelSource> emitLinearLargeRows(const EmitContext &ctx) {
   vars.emplace_back("TILE_NORM_APPLY",
                     spec.prologueNorm ? kTileNormApply.str() : "");
   vars.emplace_back("TILE_EPILOGUE", tileEpilogueText(spec.epilogue));
+  vars.emplace_back(
+      "W_TILE_LOAD",
+      spec.quant
+          ? fillTemplate(kQuantTileLoad,
+                         {{"DEQUANT", spec.quant->dequant},
+                          {"ROW_BYTES", std::to_string(spec.quant->rowBytes)}})
+          : kTileLoad.str());
 
   KernelSource source;
   source.body = fillTemplate(kTiledTemplate, vars);

@@ -13,21 +13,35 @@ KernelSource emitRowCopy(const EmitContext &ctx, const RowCopySpec &spec) {
   const int64_t chunk = chooseChunk(alignments);
   RowTiling tiling = tileRows(spec.width / chunk);
 
+  // A chunk of a quantized row lies in one block (chooseChunk gives at most
+  // 8, and quantized widths and offsets are whole blocks of 32 or 256).
+  static constexpr llvm::StringLiteral kLoad =
+      "lfm_load_n<${C}>(${SRC} + src_row * ${SW} + ${SOFF} + col, vals);";
+  static constexpr llvm::StringLiteral kDequant =
+      "${DEQUANT}<${C}>(${SRC} + src_row * ${SROWBYTES}, ${SOFF} + col, "
+      "vals);";
   std::string copies;
-  for (const RowCopyPart &part : spec.parts)
+  for (const RowCopyPart &part : spec.parts) {
+    std::vector<std::pair<std::string, std::string>> vars = {
+        {"C", std::to_string(chunk)},
+        {"SRC", part.src},
+        {"DST", part.dst},
+        {"SW", std::to_string(part.srcWidth)},
+        {"SOFF", std::to_string(part.srcOffset)},
+        {"DW", std::to_string(part.dstWidth)},
+        {"DEQUANT", part.dequant},
+        {"SROWBYTES", std::to_string(part.srcRowBytes)}};
+    vars.emplace_back(
+        "LOAD", fillTemplate(part.dequant.empty() ? kLoad : kDequant, vars));
     copies += fillTemplate(
         R"(    {
       float vals[${C}];
-      lfm_load_n<${C}>(${SRC} + src_row * ${SW} + ${SOFF} + col, vals);
+      ${LOAD}
       lfm_store_n<${C}>(${DST} + dst_row * ${DW} + col, vals);
     }
 )",
-        {{"C", std::to_string(chunk)},
-         {"SRC", part.src},
-         {"DST", part.dst},
-         {"SW", std::to_string(part.srcWidth)},
-         {"SOFF", std::to_string(part.srcOffset)},
-         {"DW", std::to_string(part.dstWidth)}});
+        vars);
+  }
 
   KernelSource out;
   out.body = fillTemplate(

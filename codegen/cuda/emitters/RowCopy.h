@@ -21,6 +21,11 @@ struct RowCopyPart {
   // `col`: the kernel's locals).
   std::string src, dst;
   int64_t srcWidth = 0, srcOffset = 0, dstWidth = 0;
+  // A block-quantized source (a quantized embedding table): its rows are
+  // srcRowBytes bytes apart, read through this dequantizer of
+  // prelude/lfm_quant.cuh ("lfm_dequant_q8_0"); empty for a plain source.
+  std::string dequant;
+  int64_t srcRowBytes = 0;
 };
 
 struct RowCopySpec {

@@ -25,7 +25,7 @@ ${NORM_SETUP}
     col_ok[c] = col0 + c < kOut;
 #pragma unroll
     for (int g = 0; g < kGates; ++g)
-      wrow[c][g] = w + (long long)(g * kOut + (col_ok[c] ? col0 + c : 0)) * kK;
+      wrow[c][g] = w + (long long)(g * kOut + (col_ok[c] ? col0 + c : 0)) * ${WROW_STRIDE};
   }
 
   float acc[kColsPerWarp][kGates][kRows];
@@ -44,7 +44,7 @@ ${NORM_SETUP}
 #pragma unroll
       for (int g = 0; g < kGates; ++g) {
         if (col_ok[c]) {
-          lfm_load_n<kVec, true>(wrow[c][g] + k, wv[c][g]);  // streamed
+          ${W_LOAD}
         } else {
 #pragma unroll
           for (int i = 0; i < kVec; ++i) wv[c][g][i] = 0.0f;

@@ -47,7 +47,7 @@ ${TILE_NORM_APPLY}
         const int k = k0 + kk;
         float v = 0.0f;
         if (col0 + c < kOut && k < kK)
-          v = lfm_to_float(w[(long long)(g * kOut + col0 + c) * kK + k]);
+          ${W_TILE_LOAD}
         ws[g][kk][c] = v;
       }
     }

@@ -14,17 +14,18 @@ absl::Status checkKernelCoverage(absl::string_view device, const Plan &plan,
   std::vector<bool> checked(kernels.size(), false);
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];
-    // The CUDA emitters do not dequantize yet: they leave such launches
-    // without a kernel (codegen/cuda/EmitterRegistry.cpp).
+    // Artifacts from before the CUDA emitters dequantized left the launches
+    // that read a quantized weight without a kernel.
     for (const BufferRef &ref : launch.operands) {
-      if (ref.kind != BufferRef::kWeight || ref.index < 0 ||
+      if (launch.kernel >= 0 || ref.kind != BufferRef::kWeight || ref.index < 0 ||
           static_cast<size_t>(ref.index) >= plan.weights.size() || !plan.weights[ref.index].quant)
         continue;
       const WeightSpec &w = plan.weights[ref.index];
       return absl::UnimplementedError(absl::StrCat(
           device, ": launch ", li, " (", opName(launch.op), ") reads weight '", w.name,
           "' quantized as ", quantFormatName(*w.quant),
-          ", which the generated CUDA kernels do not dequantize yet (use --device cpu)"));
+          " and has no generated kernel for it (recompile the artifact with this lfm-compile, "
+          "or use --device cpu)"));
     }
     if (launch.kernel < 0) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "../runtime/RuntimeTestUtil.h"
@@ -323,6 +324,140 @@ TEST_F(EmuKernels, LinearToLogits) {
     steps.emplace_back().seqN(40, 0, 0).seqN(30, 1, 0);
     for (int32_t r = 0; r < 70; ++r) steps.back().logit_rows.push_back(r);
     compareDevices(b, {3, 64}, steps, 1e-4);
+  }
+}
+
+// The cpu device's scalar reference kernels for as long as it lives (ctest
+// sets LFM_CPU_KERNELS=reference for this test anyway; this keeps a direct
+// run honest): they dequantize a quantized weight's rows to f32 and compute
+// as for f32 weights, the dequantize-then-f32 reference (the optimized
+// kernels may quantize x to Q8 blocks for the dot products).
+class ReferenceCpuKernels {
+ public:
+  ReferenceCpuKernels() {
+    if (const char *v = std::getenv("LFM_CPU_KERNELS")) saved_ = v;
+    setenv("LFM_CPU_KERNELS", "reference", 1);
+  }
+  ~ReferenceCpuKernels() {
+    if (saved_) {
+      setenv("LFM_CPU_KERNELS", saved_->c_str(), 1);
+    } else {
+      unsetenv("LFM_CPU_KERNELS");
+    }
+  }
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+// Steps of 1, 3 and 63 rows (the GEMV form), then 64, 70 and 141 (the tiled
+// form: one full row tile, partial last tiles).
+std::vector<TestStep> quantLinearSteps() {
+  std::vector<TestStep> steps;
+  auto add = [&](std::vector<int64_t> lens) {
+    TestStep &s = steps.emplace_back();
+    int32_t slot = 0;
+    for (int64_t n : lens) {
+      s.seqN(n, slot++, 0);
+      s.logit_rows.push_back(s.row_offsets.back() - 1);
+    }
+  };
+  add({1});
+  add({2, 1});
+  add({60, 3});
+  add({64});
+  add({67, 3});
+  add({130, 11});
+  return steps;
+}
+
+// Whether some kernel of the plan dequantizes `format` in the GEMV and in the
+// tiled form.
+void expectDequantizingForms(PlanBuilder b, QuantFormat format) {
+  llvm::Expected<std::vector<KernelInfo>> kernels = mlir::lfm::cuda::emitKernels(b.plan);
+  ASSERT_TRUE(static_cast<bool>(kernels)) << llvm::toString(kernels.takeError());
+  const std::string call = std::string("lfm_dequant_") + quantFormatName(format) + "<";
+  bool gemv = false, tiled = false;
+  for (const KernelInfo &k : *kernels) {
+    if (k.cuda_source.find(call) == std::string::npos) continue;
+    gemv |= k.cuda_source.find("GEMV form") != std::string::npos;
+    tiled |= k.cuda_source.find("Tiled GEMM form") != std::string::npos;
+  }
+  EXPECT_TRUE(gemv && tiled) << call;
+}
+
+// linear with a block-quantized W in every format, the GEMV and the tiled
+// form, every prologue and epilogue, against the cpu device's reference
+// (the dequantized W in f32): the same products up to summation order.
+TEST_F(EmuKernels, QuantizedLinearInEveryForm) {
+  ReferenceCpuKernels reference;
+  struct Case {
+    int64_t k, n;
+    bool norm;
+    int64_t epilogue;
+    DType dt = DType::kF32;  // x, residual, y (and the compute type)
+  };
+  for (QuantFormat format : kAllQuantFormats) {
+    const int64_t block = quantBlockElems(format);
+    // K of 1, 3 and 5 blocks (with 32-element blocks not a multiple of the
+    // GEMV's 256-element warp step, so some lanes run out of K); outputs
+    // narrower than a tile, odd, and several tiles.
+    std::vector<Case> cases = {
+        Case{block, 13, false, 0},     Case{3 * block, 40, true, 1},
+        Case{block, 130, false, 1},    Case{5 * block, 70, true, 2},
+        Case{3 * block, 66, false, 2}, Case{3 * block, 40, true, 1, DType::kBF16}};
+    for (const Case &c : cases) {
+      SCOPED_TRACE(std::string(quantFormatName(format)) + " k " + std::to_string(c.k) + " n " +
+                   std::to_string(c.n) + " norm " + std::to_string(c.norm) + " epilogue " +
+                   std::to_string(c.epilogue) + " " + dtypeName(c.dt));
+      PlanBuilder b(/*vocab=*/16, /*max_tokens=*/160);
+      const int64_t out = c.epilogue == 2 ? c.n / 2 : c.n;
+      BufferRef x = b.activation(c.k, c.dt);
+      BufferRef w = b.quantWeight(c.n, c.k, randomValues(c.n * c.k, 20), format, c.dt);
+      std::vector<BufferRef> operands = {x, w};
+      if (c.norm) operands.push_back(b.weight({c.k}, randomValues(c.k, 21), c.dt));
+      if (c.epilogue == 1) operands.push_back(b.activation(out, c.dt));
+      BufferRef y = b.activation(out, c.dt);
+      b.launch("linear", operands, {y}, {{"prologue_norm", c.norm}, {"epilogue", c.epilogue}},
+               {{"eps", 1e-5}});
+      expectDequantizingForms(b, format);
+      // Relative to max(1, |cpu|); the sums run over up to 1280 products in
+      // another order, and SwiGLU multiplies two of them: seen f32 <= 2.4e-4
+      // (K 1280, SwiGLU), bf16 <= 4e-3. A wrong scale, nibble or block
+      // offset is off by O(1).
+      double worst = 0;
+      compareDevices(b, {3, 256}, quantLinearSteps(), c.dt == DType::kF32 ? 5e-4 : 1e-2, &worst);
+      std::printf("quantized linear %s k %lld n %lld: max diff %g\n", quantFormatName(format),
+                  (long long)c.k, (long long)c.n, worst);
+    }
+  }
+}
+
+// The embedding of a quantized table and the tied lm_head reading the same
+// table (what lfm-compile --quantize makes of a tied model: q8_0 or q6_k),
+// in every format, the logits of 70 rows in the tiled form.
+TEST_F(EmuKernels, QuantizedEmbeddingAndTiedHead) {
+  ReferenceCpuKernels reference;
+  for (QuantFormat format : kAllQuantFormats) {
+    for (DType dt : {DType::kF32, DType::kBF16}) {
+      SCOPED_TRACE(std::string(quantFormatName(format)) + " " + dtypeName(dt));
+      const int64_t width = quantBlockElems(format) == 32 ? 96 : 256;
+      PlanBuilder b(/*vocab=*/37, /*max_tokens=*/80);
+      BufferRef table = b.quantWeight(37, width, randomValues(37 * width, 30), format, dt);
+      BufferRef h = b.activation(width, dt);
+      b.launch("embedding", {inputRef(InputId::kTokens), table}, {h});
+      BufferRef rows = b.activation(width, dt, RowSpace::kLogitRows);
+      b.launch("gather_rows", {h, inputRef(InputId::kLogitRows)}, {rows});
+      b.launch("linear", {rows, table}, {kLogits});
+      expectDequantizingForms(b, format);
+      std::vector<TestStep> steps = raggedSteps();
+      steps.emplace_back().seqN(40, 0, 0).seqN(30, 1, 0);
+      for (int32_t r = 0; r < 70; ++r) steps.back().logit_rows.push_back(r);
+      for (TestStep &s : steps)
+        for (size_t i = 0; i < s.tokens.size(); ++i)
+          s.tokens[i] = static_cast<int32_t>((i * 7 + 3) % 37);
+      compareDevices(b, {3, 64}, steps, dt == DType::kF32 ? 1e-4 : 1e-2);
+    }
   }
 }
 
