@@ -26,6 +26,13 @@ bool referenceKernelsAsked() {
   return v != nullptr && std::string_view(v) == "reference";
 }
 
+// LFM_CPU_QUANT_X=f32 keeps x float32 against quantized weights (the slower,
+// closer path); by default x is quantized to Q8 blocks (QuantDot.h).
+bool quantizedXAsked() {
+  const char *v = std::getenv("LFM_CPU_QUANT_X");
+  return v == nullptr || std::string_view(v) != "f32";
+}
+
 // A launch with its kernel and its views, bound in place each step.
 struct BoundLaunch {
   const CpuOp *op = nullptr;
@@ -36,7 +43,7 @@ class CpuDevice final : public HostMemoryDevice {
  public:
   explicit CpuDevice(int threads)
       : HostMemoryDevice("cpu device"), pool_(threads), reference_(referenceKernelsAsked()),
-        isa_(activeIsa()) {}
+        isa_(activeIsa()), quantize_x_(quantizedXAsked()) {}
 
   std::string name() const override { return "cpu"; }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
@@ -51,6 +58,7 @@ class CpuDevice final : public HostMemoryDevice {
   ThreadPool pool_;
   const bool reference_;
   const Isa isa_;
+  const bool quantize_x_;
   Workspace workspace_;
   StepContext step_;
   std::vector<BoundLaunch> launches_;
@@ -90,6 +98,7 @@ absl::Status CpuDevice::execute(const StepInputs &inputs, DeviceState &state,
   step.logit_rows = rows;
   step.pool = &pool_;
   step.isa = isa_;
+  step.quantize_x = quantize_x_;
   step.workspace = &workspace_;
   step.seq_of_token.resize(tokens);
   step.pos_of_token.resize(tokens);

@@ -11,7 +11,9 @@
 //     [c0, c1) of W1 with the same columns of W3, so a block finishes its own
 //     outputs. Residual elements are read and written by the same task.
 // Quantized weights (lfm/QuantFormats.h) take the same path with the
-// QuantDot.h tiles.
+// QuantDot.h tiles: by default phase 1 also quantizes each row of x to Q8
+// blocks once (llama.cpp's way) for the integer-dot tiles; with
+// LFM_CPU_QUANT_X=f32 the tiles read x as float32.
 // The column split does not change any element's arithmetic, and every row
 // is reduced by the same per-element code whatever the number of rows: the
 // result of a row is independent of the rest of the step.
@@ -51,11 +53,15 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   Workspace &ws = *step.workspace;
   // A quantized weight: tiles that dequantize its blocks in registers (w's
   // row stride stays k elements, a whole number of blocks).
-  const DotKernel kernel =
-      w.quant ? selectQuantDotKernel(step.isa, *w.quant) : selectDotKernel(step.isa, w.dtype);
+  // With step.quantize_x they dot x quantized to Q8 blocks (k is a whole
+  // number of weight blocks, so of x's blocks of 32).
+  const DotKernel kernel = w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
+                                   : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;
+  const int64_t q8_stride = q8xRowBytes(k);
+  uint8_t *xq = kernel.x_format == XFormat::kQ8 ? ws.bytes(kLinearX, rows * q8_stride) : nullptr;
   float *norm_w = nullptr;
   if (prologue_norm) {
     const Tensor &nw = ctx.operands[2];
@@ -71,9 +77,13 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
       if (xb != nullptr) {
         for (int64_t i = 0; i < k; ++i) xb[r * k + i] = floatToBf16(row[i]);
       }
+      if (xq != nullptr) quantizeXRowsQ8(row, k, 1, k, xq + r * q8_stride, q8_stride);
     }
   });
-  const void *xp = xb != nullptr ? static_cast<const void *>(xb) : xf;
+  const void *xp = xq != nullptr   ? static_cast<const void *>(xq)
+                   : xb != nullptr ? static_cast<const void *>(xb)
+                                   : static_cast<const void *>(xf);
+  const int64_t xs = xq != nullptr ? q8_stride : k;  // bytes for kQ8, else elements
 
   const int64_t block = columnBlock(n, pool.threads());
   const int64_t blocks = (n + block - 1) / block;
@@ -84,10 +94,10 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
     float *res = threadScratch(kLinearResidual, block);
     for (int64_t b = begin; b < end; ++b) {
       const int64_t c0 = b * block, c1 = std::min(n, c0 + block), cn = c1 - c0;
-      kernel.tile(xp, k, rows, w.data, k, k, c0, c1, out, cn);
+      kernel.tile(xp, xs, rows, w.data, k, k, c0, c1, out, cn);
       if (epilogue == LinearEpilogue::kSwiglu) {
         float *up = out + rows * cn;
-        kernel.tile(xp, k, rows, w.data, k, k, n + c0, n + c1, up, cn);
+        kernel.tile(xp, xs, rows, w.data, k, k, n + c0, n + c1, up, cn);
         for (int64_t i = 0; i < rows * cn; ++i) out[i] = silu(out[i]) * up[i];
       }
       for (int64_t r = 0; r < rows; ++r) {

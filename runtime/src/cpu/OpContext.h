@@ -27,6 +27,9 @@ struct StepContext {
   ThreadPool *pool = nullptr;
   // For the optimized kernels: the ISA they run and the device's scratch.
   Isa isa = Isa::kPortable;
+  // Quantized weights dot x quantized to Q8 blocks (QuantDot.h's kQ8 tiles,
+  // llama.cpp's way); false: x stays float32 (LFM_CPU_QUANT_X=f32).
+  bool quantize_x = true;
   Workspace *workspace = nullptr;
 
   int64_t sequences() const { return static_cast<int64_t>(inputs.slots.size()); }

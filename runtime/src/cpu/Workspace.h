@@ -15,6 +15,7 @@ class Workspace {
  public:
   float *floats(size_t slot, size_t n) { return grow(floats_, slot, n); }
   uint16_t *halves(size_t slot, size_t n) { return grow(halves_, slot, n); }
+  uint8_t *bytes(size_t slot, size_t n) { return grow(bytes_, slot, n); }
 
  private:
   template <typename T>
@@ -26,6 +27,7 @@ class Workspace {
 
   std::vector<std::vector<float>> floats_;
   std::vector<std::vector<uint16_t>> halves_;
+  std::vector<std::vector<uint8_t>> bytes_;
 };
 
 // Per-thread scratch slots (threadScratch), one per buffer a kernel keeps.
@@ -38,7 +40,7 @@ enum ScratchSlot : size_t {
 
 // Device workspace slots (Workspace::floats), per kernel, used within a launch.
 enum WorkspaceSlot : size_t {
-  kLinearX, kLinearNormWeights,   // FastLinear.cpp (and halves: kLinearX)
+  kLinearX, kLinearNormWeights,   // FastLinear.cpp (and halves, bytes: kLinearX)
   kConvWeights,                   // FastShortConv.cpp
   kQNormWeights, kKNormWeights,   // FastRowOps.cpp
 };

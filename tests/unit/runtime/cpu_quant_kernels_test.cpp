@@ -2,8 +2,10 @@
 // kernels (the oracle) give exactly what they give for a dense f32 weight of
 // the dequantized values (dequantizeRows, ggml's dequantize_row_*), and the
 // optimized ones (QuantDot.h tiles) match the reference within f32 rounding
-// and are batch invariant; for linear in every prologue/epilogue form and
-// for embedding, on odd row counts and every ISA this CPU runs.
+// and are batch invariant, with x float32 (LFM_CPU_QUANT_X=f32) and with x
+// quantized to Q8 blocks (the default; within that rounding); for linear in
+// every prologue/epilogue form and for embedding, on odd row counts and
+// every ISA this CPU runs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,9 +20,12 @@ namespace {
 
 const char *const kIsas[] = {"portable", "avx2", "avx512"};
 
-absl::StatusOr<Rig> makeRig(const PlanBuilder &b, const char *isa) {
+// quant_x: LFM_CPU_QUANT_X (null: the default, x quantized to Q8 blocks).
+absl::StatusOr<Rig> makeRig(const PlanBuilder &b, const char *isa,
+                            const char *quant_x = nullptr) {
   ScopedEnv kernels("LFM_CPU_KERNELS", isa == nullptr ? "reference" : nullptr);
   ScopedEnv isa_env("LFM_CPU_ISA", isa);
+  ScopedEnv quant_x_env("LFM_CPU_QUANT_X", quant_x);
   return Rig::create(b, {4, 96}, /*threads=*/3);
 }
 
@@ -73,8 +78,9 @@ TEST(CpuQuantKernels, LinearMatchesDequantizedReferenceAndIsBatchInvariant) {
         PlanBuilder dense = build(false, x, res, y);
         const std::vector<float> xv = randomValues(kMaxRows * c.k, 5),
                                  rv = randomValues(kMaxRows * out, 6);
-        auto run = [&](const PlanBuilder &b, const char *isa, int64_t rows) {
-          auto rig = makeRig(b, isa);
+        auto run = [&](const PlanBuilder &b, const char *isa, int64_t rows,
+                       const char *quant_x = nullptr) {
+          auto rig = makeRig(b, isa, quant_x);
           EXPECT_TRUE(rig.ok()) << rig.status();
           EXPECT_TRUE(rig->write(x, kMaxRows, xv).ok());
           EXPECT_TRUE(rig->write(res, kMaxRows, rv).ok());
@@ -85,17 +91,22 @@ TEST(CpuQuantKernels, LinearMatchesDequantizedReferenceAndIsBatchInvariant) {
         // The reference dequantizes rows exactly as dequantizeRows: bit for bit.
         ASSERT_EQ(run(quant, nullptr, kMaxRows), want);
         const double out_rel = xdt == DType::kF32 ? 0 : 1e-2;
-        double tol = 2e-5 * (1.0 + c.k);
-        if (epilogue == 2) tol *= 2.0 + std::sqrt(double(c.k));
-        for (const char *isa : kIsas) {
-          SCOPED_TRACE(isa);
-          const std::vector<float> all = run(quant, isa, kMaxRows);
-          for (int64_t i = 0; i < kMaxRows * out; ++i)
-            ASSERT_NEAR(all[i], want[i], tol + out_rel * std::abs(want[i])) << "at " << i;
-          for (int64_t rows : row_counts) {
-            const std::vector<float> got = run(quant, isa, rows);
-            for (int64_t i = 0; i < rows * out; ++i)
-              ASSERT_EQ(got[i], all[i]) << "batch invariance: rows " << rows << " at " << i;
+        for (const char *quant_x : {"f32", "q8"}) {
+          // x quantized to Q8 blocks errs by up to amax / 254 per element
+          // (|x_i|, |w_i| <= 1 here): Σ|w_i| amax_b / 254 <= k / 254.
+          const bool q8 = std::string(quant_x) == "q8";
+          double tol = (q8 ? 4e-3 : 2e-5) * (1.0 + c.k);
+          if (epilogue == 2) tol *= 2.0 + std::sqrt(double(c.k));
+          for (const char *isa : kIsas) {
+            SCOPED_TRACE(std::string(isa) + " x " + quant_x);
+            const std::vector<float> all = run(quant, isa, kMaxRows, quant_x);
+            for (int64_t i = 0; i < kMaxRows * out; ++i)
+              ASSERT_NEAR(all[i], want[i], tol + out_rel * std::abs(want[i])) << "at " << i;
+            for (int64_t rows : row_counts) {
+              const std::vector<float> got = run(quant, isa, rows, quant_x);
+              for (int64_t i = 0; i < rows * out; ++i)
+                ASSERT_EQ(got[i], all[i]) << "batch invariance: rows " << rows << " at " << i;
+            }
           }
         }
       }
