@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
 import time
 
@@ -22,26 +21,7 @@ from transformers import GenerationConfig, Lfm2Config, Lfm2ForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lfm2_tokenizer_shape as shape  # noqa: E402
-
-HELD_OUT_EVERY = 40
-VERSE = re.compile(r"^([1-3]?[A-Za-z]+)(\d+):(\d+) (.*)$")
-
-
-def chapters(path):
-    """The text as chapters (verses one per line, references dropped)."""
-    out, key = [], None
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            m = VERSE.match(line.rstrip("\n"))
-            if not m:
-                raise SystemExit(f"{path}: not a verse line: {line[:60]!r}")
-            k = (m.group(1), m.group(2))
-            if k != key:
-                out.append([])
-                key = k
-            out[-1].append(m.group(4))
-    return ["\n".join(c) + "\n" for c in out]
-
+from kjv_chapters import chapters, split  # noqa: E402
 
 def train_tokenizer(texts, vocab_size, template):
     tok = shape.new_tokenizer()
@@ -114,8 +94,7 @@ def main():
     torch.manual_seed(args.seed)
     t0 = time.time()
     chs = chapters(args.text)
-    held = [c for i, c in enumerate(chs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY // 2]
-    train = [c for i, c in enumerate(chs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY // 2]
+    train, held = split(chs)
     with open(args.template, encoding="utf-8") as f:
         template = f.read()
     tok = train_tokenizer(train, args.vocab, template)
