@@ -2,7 +2,12 @@
 
 #include "driver/Compile.h"
 
+#include "driver/GgufFormats.h"
+
+#include "lfm/Gguf.h"
+
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/FileSystem.h"
 
 namespace mlir::lfm::driver {
 
@@ -14,6 +19,14 @@ llvm::Expected<ModelModule> compileModule(MLIRContext &context,
                          : importModel(context, input, options.storage);
   if (!model)
     return model.takeError();
+  // A GGUF's block-quantized tensors keep their format unless --quantize
+  // asks for one.
+  if (!isMlirInput(input) && ::lfm::isGgufPath(input.str()) &&
+      !llvm::sys::fs::is_directory(input) && options.pipeline.quantize.empty()) {
+    llvm::Expected<int> kept = takeGgufFormats(*model->module, input);
+    if (!kept)
+      return kept.takeError();
+  }
   if (llvm::Error error = runPipeline(*model->module, options.pipeline))
     return std::move(error);
   return model;

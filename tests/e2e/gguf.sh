@@ -9,7 +9,9 @@
 #   - an artifact compiled from the safetensors config with --weights the
 #     GGUF gives the logits of --weights the safetensors, bit for bit;
 #   - the storage dtype follows the GGUF's tensors (bf16 GGUF: bf16 plan),
-#     and --embed-weights packs the GGUF's tensors;
+#     a q8_0/q4_0 GGUF keeps its blocks (the plan says q8_0/q4_0; logits as
+#     those of the f32 model of its blocks dequantized), and --embed-weights packs the GGUF's
+#     tensors;
 #   - lfm-tokenize kjv_tokenizer.gguf gives the ids of models/lfm2-kjv's
 #     tokenizer.json; a GGUF's tokenizer goes into its artifact, and an
 #     artifact without one tokenizes --prompt with that of --weights GGUF;
@@ -63,6 +65,24 @@ done
 if head -1 "$tmp/bf16.plan" | grep -q "storage bf16$"; then
   passes=$((passes + 1)); echo "PASS the bf16 GGUF compiles to a bf16 plan"
 else fail "bf16 GGUF plan" "$(head -5 "$tmp/bf16.plan")"; fi
+# A block-quantized GGUF keeps its tensors' formats without --quantize: the
+# plan stores every linear and the embedding as the file has them, and the
+# logits are those of the f32 model with the same blocks dequantized
+# (lfm-bench --dump-weights writes them; x kept f32 in the dot products,
+# LFM_CPU_QUANT_X=f32, so only the order of the sums differs).
+for q in q8_0 q4_0; do
+  "$compile" "$gguf/case1_$q.gguf" --emit plan > "$tmp/$q.plan"
+  expect_eq "the $q GGUF's weights stay $q (embedding and every linear)" \
+    "$(grep -cE "embedding reads .*x${q}>|linear .*x${q}>" "$tmp/$q.plan")" \
+    "$(grep -cE '^ *[0-9]+ .*(embedding|linear) ' "$tmp/$q.plan")"
+  "$compile" "$gguf/case1_$q.gguf" -o "$tmp/$q.lfma"
+  LFM_CPU_QUANT_X=f32 gguf_logits "$tmp/$q.lfma" "$gguf/case1_$q.gguf" "$tmp/$q.kept"
+  "$build/tools/lfm-bench" "$tmp/$q.lfma" --weights "$gguf/case1_$q.gguf" \
+    --dump-weights "$tmp/$q.deq.safetensors" 2>/dev/null
+  gguf_logits "$tmp/g.lfma" "$tmp/$q.deq.safetensors" "$tmp/$q.deq"
+  check "$name $q GGUF kept = its blocks dequantized, in f32" "$tmp/$q.kept" "$tmp/$q.deq" \
+    "$vocab" 1e-4
+done
 "$compile" "$gguf/case1_f32.gguf" -o "$tmp/embedded.lfma" --embed-weights
 "$run" "$tmp/embedded.lfma" --device cpu --max-new-tokens 0 --all-logits \
   --dump-logits "$tmp/e.f32" --prompt-ids "$tokens" > /dev/null 2>"$tmp/stderr"
