@@ -60,7 +60,7 @@ def main():
         m.add_vocab_from_hf(w, ckpt, cfg)
     else:
         add_stand_in_vocab(w, cfg)
-    m.add_tensors(w, cfg, tensors, qtype)
+    m.add_tensors(w, cfg, tensors, qtype, f32_conv=True)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -83,7 +83,7 @@ def add_hparams(w, cfg):
     w.add_feed_forward_length(ff_dim(cfg))
 
 
-def add_tensors(w, cfg, tensors, qtype):
+def add_tensors(w, cfg, tensors, qtype, f32_conv=False):
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LFM2, cfg["num_hidden_layers"])
     for hf_name in sorted(tensors):
         data = tensors[hf_name]
@@ -92,7 +92,11 @@ def add_tensors(w, cfg, tensors, qtype):
         name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
         assert name is not None, hf_name
         t = qtype
-        if data.ndim <= 1 or name.endswith("_norm.weight"):
+        # The converter keeps 1-D tensors and norms in F32, and the short
+        # conv's weight too (ModelBase.prepare_tensors; llama.cpp's ssm_conv
+        # reads only F32): f32_conv. The test files keep it in qtype (F16 where
+        # a block does not fit), which lfm reads as well.
+        if data.ndim <= 1 or name.endswith("_norm.weight") or (f32_conv and "shortconv.conv" in name):
             t = Q.F32
         if t == Q.F32:
             w.add_tensor(name, data.astype(np.float32))
