@@ -20,7 +20,13 @@
 // the step, and decode (1 row) takes the same tiles as prefill.
 //
 // The tile configuration (all eight tiles 16 x 64 bytes) is per thread: each
-// thread loads it the first time it runs the tile.
+// thread loads it the first time it runs the tile (loading it on every call
+// measured the same).
+//
+// Measured and left out (LFM2-350M bf16, prefill 128, 2 threads): copying
+// each 32 weight rows tile by tile into thread scratch before reusing them
+// (740 tokens/s against 840 in place), and software prefetch of W (no gain
+// in decode or prefill).
 #include <algorithm>
 #include <cstring>
 
