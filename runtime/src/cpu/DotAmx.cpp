@@ -6,7 +6,7 @@
 // of W as they lie in memory (row c, 32 elements of k: one tileloadd with
 // W's row stride), B is 16 rows of x, which phase 1 of the linear writes
 // once in the pair layout B wants (packXRowTiles). So C = W . x^T, and the
-// tile's 16 x 16 results are scattered transposed into out.
+// tile's 16 x 16 results go transposed into out (a gather per row of out).
 //
 // Tails: a k that is not a multiple of 32 ends in a zero-padded copy of the
 // weights' last chunk (16 x 64 bytes), and fewer than 16 weight rows in a
@@ -64,7 +64,7 @@ void packXRowTiles(const float *row, int64_t r, int64_t k, uint16_t *tiles) {
 
 #include "IsaTarget.h"
 #include "Workspace.h"
-LFM_ISA_TARGET_BEGIN("amx-tile,amx-bf16")
+LFM_ISA_TARGET_BEGIN("amx-tile,amx-bf16,avx512f")
 
 namespace lfm::cpu {
 namespace {
@@ -166,6 +166,9 @@ void amxBf16Tile(const void *xv, int64_t, int64_t rows, const uint8_t *w, int64_
   float *scratch = threadScratch(kAmxScratch, (2 * copy_bytes + 4 * kTileBytes) / 4);
   auto *copies = reinterpret_cast<uint8_t *>(scratch);
   float *ctiles = scratch + 2 * copy_bytes / 4;
+  // Offsets of a C tile's column: element m of it at 16 m.
+  const __m512i column = _mm512_set_epi32(240, 224, 208, 192, 176, 160, 144, 128, 112, 96, 80,
+                                          64, 48, 32, 16, 0);
   for (int64_t c = c0; c < c1; c += 2 * kTileRows) {
     const int64_t n0 = std::min(kTileRows, c1 - c), n1 = std::min(kTileRows, c1 - c - n0);
     WeightRows a[2];
@@ -186,6 +189,12 @@ void amxBf16Tile(const void *xv, int64_t, int64_t rows, const uint8_t *w, int64_
         for (int bb = 0; bb < nb; ++bb) {
           const float *t = ctiles + 256 * (2 * g + bb);
           const int64_t r0 = (rb + bb) * kTileRows, nr = std::min(kTileRows, rows - r0);
+          if (ng == kTileRows) {  // a whole column of the tile per row of out
+            for (int64_t r = 0; r < nr; ++r) {
+              _mm512_storeu_ps(out + (r0 + r) * os + col, _mm512_i32gather_ps(column, t + r, 4));
+            }
+            continue;
+          }
           for (int64_t r = 0; r < nr; ++r) {
             for (int64_t m = 0; m < ng; ++m) out[(r0 + r) * os + col + m] = t[m * kTileRows + r];
           }
