@@ -5,6 +5,10 @@ namespace lfm::cpu {
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
   DotKernel k;
   switch (isa) {
+    case Isa::kAmx:
+      if (!f32_x) k = amxDotKernel(dtype);
+      if (k.tile == nullptr) k = avx512DotKernel(dtype, /*bf16_dot=*/!f32_x);
+      break;
     case Isa::kAvx512Bf16:
       k = avx512DotKernel(dtype, /*bf16_dot=*/!f32_x);
       break;

@@ -20,8 +20,9 @@ namespace lfm::cpu {
 // path (x rounded to bf16, as PyTorch's and llama.cpp's bf16 matmuls do),
 // or kQ8: rows of x quantized to int8 blocks of 32 with a float scale each
 // (QuantDot.h's quantizeXRowsQ8; x_stride then counts bytes), for the
-// integer-dot tiles of quantized weights.
-enum class XFormat { kF32, kBF16, kQ8 };
+// integer-dot tiles of quantized weights, or kBF16Tiles: x rounded to bf16
+// and laid out as AMX B tiles (packXRowTiles below; x_stride unused).
+enum class XFormat { kF32, kBF16, kQ8, kBF16Tiles };
 
 // out[r * out_stride + (c - c0)] = dot(x row r, w row c) for r < rows and
 // c0 <= c < c1, over k elements. x rows are x_stride elements apart; w rows
@@ -39,11 +40,20 @@ struct DotKernel {
 // `f32_x`: one that reads x as float32 (no bf16 rounding of x).
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 
-// Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp); a tile function is
-// null where the build or the architecture lacks that Isa.
+// Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
+// function is null where the build or the architecture lacks that Isa.
 DotKernel portableDotKernel(DType dtype);
 DotKernel avx2DotKernel(DType dtype);
 DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
+DotKernel amxDotKernel(DType dtype);
+
+// kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
+// xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from
+// a float32 row (row == nullptr: zeros). Every row up to the next multiple
+// of 16 must be written, the padding rows as zeros.
+int64_t xTileRows(int64_t rows);
+int64_t xTileHalves(int64_t rows, int64_t k);
+void packXRowTiles(const float *row, int64_t r, int64_t k, uint16_t *tiles);
 
 }  // namespace lfm::cpu
 

@@ -2,8 +2,8 @@
 // tiles (DotKernels.h). Two parallel phases:
 //  1. x to the tiles' format, once: loaded as float32, rms-normalized when
 //     the plan fused a norm prologue (the reference row math), rounded to
-//     bf16 for the bf16 dot path. After this phase x is not read again, so y
-//     may share memory with x.
+//     bf16 for the bf16 dot path (and laid out as B tiles for the AMX one).
+//     After this phase x is not read again, so y may share memory with x.
 //  2. Blocks of output columns, one task each: the tile of every row of x
 //     against the block's weight rows (streamed once per block: a decode step
 //     reads each weight once, split across threads by output rows of W), then
@@ -60,6 +60,8 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;
+  uint16_t *xt = kernel.x_format == XFormat::kBF16Tiles ? ws.halves(kLinearX, xTileHalves(rows, k))
+                                                        : nullptr;
   const int64_t q8_stride = q8xRowBytes(k);
   uint8_t *xq = kernel.x_format == XFormat::kQ8 ? ws.bytes(kLinearX, rows * q8_stride) : nullptr;
   float *norm_w = nullptr;
@@ -78,10 +80,15 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
         for (int64_t i = 0; i < k; ++i) xb[r * k + i] = floatToBf16(row[i]);
       }
       if (xq != nullptr) quantizeXRowsQ8(row, k, 1, k, xq + r * q8_stride, q8_stride);
+      if (xt != nullptr) packXRowTiles(row, r, k, xt);
     }
   });
+  if (xt != nullptr) {
+    for (int64_t r = rows; r < xTileRows(rows); ++r) packXRowTiles(nullptr, r, k, xt);
+  }
   const void *xp = xq != nullptr   ? static_cast<const void *>(xq)
                    : xb != nullptr ? static_cast<const void *>(xb)
+                   : xt != nullptr ? static_cast<const void *>(xt)
                                    : static_cast<const void *>(xf);
   const int64_t xs = xq != nullptr ? q8_stride : k;  // bytes for kQ8, else elements
 

@@ -1,6 +1,6 @@
 // The instruction sets the optimized cpu kernels are built for, and which
 // one this process uses: the best the CPU has, or a lower one named by
-// LFM_CPU_ISA (portable, avx2, avx512, avx512bf16) so that tests and
+// LFM_CPU_ISA (portable, avx2, avx512, avx512bf16, amx) so that tests and
 // benchmarks can run every path on one machine. The dispatch layer: kernels
 // ask for their function by Isa (DotKernels.h), never test the CPU
 // themselves.
@@ -14,6 +14,7 @@ enum class Isa {
   kAvx2,        // AVX2 + FMA + F16C
   kAvx512,      // AVX-512 F/BW/VL/DQ
   kAvx512Bf16,  // kAvx512 + AVX512_BF16 (vdpbf16ps)
+  kAmx,         // kAvx512Bf16 + AMX-TILE/AMX-BF16 (tdpbf16ps), granted by the OS
 };
 
 // The best Isa this CPU runs.

@@ -11,6 +11,7 @@ DotKernel selectQuantDotKernel(Isa isa, QuantFormat format, bool quantized_x) {
     return k.tile != nullptr ? k : portableQuantDotKernelQ8x(format);
   }
   switch (isa) {
+    case Isa::kAmx:
     case Isa::kAvx512Bf16:
     case Isa::kAvx512:
       k = avx512QuantDotKernel(format);

@@ -33,6 +33,7 @@ class Workspace {
 // Per-thread scratch slots (threadScratch), one per buffer a kernel keeps.
 enum ScratchSlot : size_t {
   kLinearOut, kLinearResidual,                         // FastLinear.cpp
+  kAmxScratch,                                         // DotAmx.cpp
   kAttnQuery, kAttnScores, kAttnValue, kAttnOut,  // FastAttention.cpp
   kConvU, kConvGate, kConvB, kConvOut,            // FastShortConv.cpp
   kRowA, kRowB, kRowC,                            // FastRowOps.cpp

@@ -16,7 +16,7 @@
 namespace lfm::testing {
 namespace {
 
-const char *const kIsas[] = {"portable", "avx2", "avx512", "avx512bf16"};
+const char *const kIsas[] = {"portable", "avx2", "avx512", "avx512bf16", "amx"};
 const DType kDTypes[] = {DType::kF32, DType::kBF16, DType::kF16};
 
 std::string typeName(DType d) {
@@ -41,7 +41,10 @@ TEST(CpuFastKernels, LinearMatchesReferenceAndIsBatchInvariant) {
     for (DType wdt : kDTypes) {
       for (DType xdt : kDTypes) {
         for (LinearShape s : {LinearShape{1, 3}, LinearShape{7, 5}, LinearShape{17, 19},
-                              LinearShape{33, 8}, LinearShape{100, 67}, LinearShape{160, 34}}) {
+                              LinearShape{33, 8}, LinearShape{100, 67}, LinearShape{160, 34},
+                              // Column blocks of 20 and 33 (3 threads): pairs of
+                              // 16-row weight groups on the AMX path.
+                              LinearShape{45, 480}, LinearShape{300, 800}}) {
           for (int combo = 0; combo < 4; ++combo) {
             const int64_t norm = combo == 1 || combo == 3, epilogue = combo == 3 ? 2 : combo == 2;
             if (epilogue == 2 && s.n % 2 != 0) continue;
@@ -70,9 +73,10 @@ TEST(CpuFastKernels, LinearMatchesReferenceAndIsBatchInvariant) {
             }
             ASSERT_TRUE(ref->run(TestStep().seqN(kMaxRows, 0, 0)).ok());
             const std::vector<float> want = ref->read(y, kMaxRows);
-            // Rounding x to bf16 (the AVX512_BF16 path) and 16-bit outputs
-            // bound the difference; Σ|x_i w_i| <= k for these inputs.
-            const bool bf16_dot = wdt == DType::kBF16 && std::string(isa) == "avx512bf16";
+            // Rounding x to bf16 (the AVX512_BF16 and AMX paths) and 16-bit
+            // outputs bound the difference; Σ|x_i w_i| <= k for these inputs.
+            const bool bf16_dot = wdt == DType::kBF16 && (std::string(isa) == "avx512bf16" ||
+                                                          std::string(isa) == "amx");
             double tol = (bf16_dot ? 8e-3 : 2e-5) * (1.0 + s.k);
             if (epilogue == 2) tol *= 2.0 + std::sqrt(double(s.k));
             const double out_rel = xdt == DType::kF32 ? 0 : xdt == DType::kBF16 ? 1e-2 : 2e-3;
@@ -205,12 +209,13 @@ TEST(CpuFastKernels, ShortConvMatchesReferenceBitForBit) {
 // logits are bit-identical decoded alone and beside other sequences, and
 // close to the reference kernels'.
 TEST(CpuFastKernels, ModelLogitsAreBatchInvariant) {
+  for (const char *isa : {"avx512bf16", "amx"})
   for (DType dt : {DType::kF32, DType::kBF16}) {
-    SCOPED_TRACE(typeName(dt));
+    SCOPED_TRACE(std::string(isa) + " " + typeName(dt));
     TinyWeights w;
     PlanBuilder b = tinyFusedPlan(w, dt);
-    auto alone = makeRig(b, "avx512bf16");
-    auto crowd = makeRig(b, "avx512bf16");
+    auto alone = makeRig(b, isa);
+    auto crowd = makeRig(b, isa);
     auto ref = makeRig(b, nullptr);
     ASSERT_TRUE(alone.ok() && crowd.ok() && ref.ok()) << alone.status();
     const std::vector<int32_t> prompt = {1, 5, 2, 9, 4, 7, 3};
