@@ -27,5 +27,5 @@ ctest --test-dir "$build-asan" --output-on-failure -j2
 # build's lfm-compile): LeakSanitizer checks every exit, the server's
 # graceful shutdown included.
 LFM_RUNTIME_TOOLS=$PWD/$build-asan/tools ctest --test-dir "$build" --output-on-failure -j2 \
-  -R '^e2e_(golden_cpu|demo_text|serve)$'
+  -R '^e2e_(golden_cpu|demo_text|serve|perplexity)$'
 echo "test: sanitizer pass took $((SECONDS - start)) s" >&2
