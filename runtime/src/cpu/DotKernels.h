@@ -49,8 +49,9 @@ DotKernel amxDotKernel(DType dtype);
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from
-// a float32 row (row == nullptr: zeros). Every row up to the next multiple
-// of 16 must be written, the padding rows as zeros.
+// a float32 row (row == nullptr: zeros). The padding rows up to the next
+// multiple of 16 need not be written: a row of x only reaches its own
+// column of the C tile, and the tile stores no padding row's column.
 int64_t xTileRows(int64_t rows);
 int64_t xTileHalves(int64_t rows, int64_t k);
 void packXRowTiles(const float *row, int64_t r, int64_t k, uint16_t *tiles);

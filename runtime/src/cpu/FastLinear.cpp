@@ -83,9 +83,6 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
       if (xt != nullptr) packXRowTiles(row, r, k, xt);
     }
   });
-  if (xt != nullptr) {
-    for (int64_t r = rows; r < xTileRows(rows); ++r) packXRowTiles(nullptr, r, k, xt);
-  }
   const void *xp = xq != nullptr   ? static_cast<const void *>(xq)
                    : xb != nullptr ? static_cast<const void *>(xb)
                    : xt != nullptr ? static_cast<const void *>(xt)
