@@ -11,11 +11,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "CpuOps.h"
+#include "DotKernels.h"
 #include "HostMemoryDevice.h"
 #include "Isa.h"
 #include "lfm/Artifact.h"
 #include "lfm/StatusMacros.h"
 #include "ThreadPool.h"
+#include "WeightPanels.h"
 #include "Workspace.h"
 
 namespace lfm::cpu {
@@ -66,6 +68,14 @@ class CpuDevice final : public HostMemoryDevice {
 
 absl::Status CpuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
+  if (!reference_ && panelDotTile(isa_) != nullptr) {
+    for (size_t i = 0; i < plan.weights.size(); ++i) {
+      if (!panelsFit(plan, i)) continue;
+      const WeightSpec &spec = plan.weights[i];
+      memory_.setWeightPanels(
+          i, packPanels(memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
+    }
+  }
   launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];

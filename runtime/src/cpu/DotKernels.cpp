@@ -24,4 +24,15 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
   return k.tile != nullptr ? k : portableDotKernel(dtype);
 }
 
+DotTileFn panelDotTile(Isa isa) {
+  switch (isa) {
+    case Isa::kAmx:
+    case Isa::kAvx512Bf16:
+    case Isa::kAvx512: return avx512PanelTile();
+    case Isa::kAvx2:
+    case Isa::kPortable: return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace lfm::cpu

@@ -40,12 +40,17 @@ struct DotKernel {
 // `f32_x`: one that reads x as float32 (no bf16 rounding of x).
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 
+// The tile for f32 weights in panels (WeightPanels.h; x float32, c0 and c1
+// multiples of 16), or null where `isa` has none (then no weight is packed).
+DotTileFn panelDotTile(Isa isa);
+
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
 // function is null where the build or the architecture lacks that Isa.
 DotKernel portableDotKernel(DType dtype);
 DotKernel avx2DotKernel(DType dtype);
 DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
 DotKernel amxDotKernel(DType dtype);
+DotTileFn avx512PanelTile();
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from

@@ -33,7 +33,7 @@ namespace {
 int64_t columnBlock(int64_t columns, int threads) {
   int64_t block = columns / (8 * static_cast<int64_t>(threads));
   block = std::clamp<int64_t>(block, 16, 64);
-  return block;
+  return block / 16 * 16;  // whole panels of 16 weight rows
 }
 
 
@@ -55,8 +55,11 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   // row stride stays k elements, a whole number of blocks).
   // With step.quantize_x they dot x quantized to Q8 blocks (k is a whole
   // number of weight blocks, so of x's blocks of 32).
-  const DotKernel kernel = w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
-                                   : selectDotKernel(step.isa, w.dtype);
+  // f32 weights the device packed in panels (WeightPanels.h) take the panel
+  // tile, x float32.
+  const DotKernel kernel = w.quant    ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
+                           : w.panels ? DotKernel{XFormat::kF32, panelDotTile(step.isa)}
+                                      : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "WeightPanels.h"
 #include "lfm/StatusMacros.h"
 
 namespace lfm::cpu {
@@ -28,6 +29,7 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   plan_ = plan;
   layout_ = std::move(layout);
   weights_ = std::move(weights);
+  weight_panels_.assign(weights_.buffers.size(), false);
   regions_.clear();
   writes_logits_ = layout_.writes_logits;
   for (size_t r = 0; r < layout_.region_bytes.size(); ++r) {
@@ -38,6 +40,11 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   LFM_ASSIGN_OR_RETURN(logits_, HostBuffer::allocate(layout_.logits_bytes, "logits"));
   loaded_ = true;
   return absl::OkStatus();
+}
+
+void HostPlanMemory::setWeightPanels(size_t index, std::vector<uint8_t> panels) {
+  weights_.buffers[index] = std::move(panels);
+  weight_panels_[index] = true;
 }
 
 absl::StatusOr<std::unique_ptr<DeviceState>> HostPlanMemory::allocateState(
@@ -88,6 +95,7 @@ Tensor HostPlanMemory::describe(BufferRef ref) const {
     t.quant = plan_.weights[ref.index].quant;
     t.quant_row_bytes = quantRowBytes(*t.quant, t.width).value_or(0);
   }
+  t.panels = ref.kind == BufferRef::kWeight && weight_panels_[ref.index];
   return t;
 }
 
@@ -199,7 +207,11 @@ absl::StatusOr<std::vector<float>> HostPlanMemory::readBuffer(BufferRef ref, int
                                                               const DeviceState *state) const {
   LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
   std::vector<float> values(t.rows * t.width);
-  t.load(0, 0, t.rows * t.width, values.data());
+  if (t.panels) {
+    unpackPanels(reinterpret_cast<const float *>(t.data), t.rows, t.width, values.data());
+  } else {
+    t.load(0, 0, t.rows * t.width, values.data());
+  }
   return values;
 }
 
@@ -211,7 +223,14 @@ absl::Status HostPlanMemory::writeBuffer(BufferRef ref, int64_t rows, DeviceStat
                                                    t.rows * t.width, " values, got ",
                                                    values.size()));
   }
-  t.store(0, 0, t.rows * t.width, values.data());
+  if (t.panels) {
+    auto *panels = reinterpret_cast<float *>(t.data);
+    for (int64_t c = 0; c < t.rows; ++c) {
+      for (int64_t i = 0; i < t.width; ++i) panels[panelIndex(c, i, t.width)] = values[c * t.width + i];
+    }
+  } else {
+    t.store(0, 0, t.rows * t.width, values.data());
+  }
   return absl::OkStatus();
 }
 

@@ -51,6 +51,11 @@ class HostPlanMemory {
   const Plan &plan() const { return plan_; }
   const PlanLayout &layout() const { return layout_; }
 
+  // Replaces weight `index` by the same values in panels (WeightPanels.h):
+  // its views then say so, and readBuffer/writeBuffer convert.
+  void setWeightPanels(size_t index, std::vector<uint8_t> panels);
+  std::span<const uint8_t> weightBytes(size_t index) const { return weights_.buffers[index]; }
+
   absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape);
   // `state` as a pool of this memory's current plan, or an error.
   absl::StatusOr<const HostState *> ownState(const DeviceState *state) const;
@@ -82,6 +87,7 @@ class HostPlanMemory {
   Plan plan_;
   PlanLayout layout_;
   HostWeights weights_;
+  std::vector<bool> weight_panels_;  // per weight: setWeightPanels'd
   std::vector<HostBuffer> regions_;
   HostBuffer logits_;
   bool writes_logits_ = false;

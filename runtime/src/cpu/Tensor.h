@@ -31,6 +31,9 @@ struct Tensor {
   // type kernels compute in. Only whole rows are read (linear, embedding).
   std::optional<QuantFormat> quant;
   int64_t quant_row_bytes = 0;
+  // An f32 weight the device repacked in panels (WeightPanels.h): only the
+  // linear's panel tile reads it; row() and load() do not apply.
+  bool panels = false;
 
   int64_t rowBytes() const { return quant ? quant_row_bytes : width * dtypeSize(dtype); }
   uint8_t *row(int64_t r) const { return data + r * rowBytes(); }
