@@ -68,13 +68,12 @@ class CpuDevice final : public HostMemoryDevice {
 
 absl::Status CpuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
-  if (!reference_ && panelDotTile(isa_) != nullptr) {
-    for (size_t i = 0; i < plan.weights.size(); ++i) {
-      if (!panelsFit(plan, i)) continue;
-      const WeightSpec &spec = plan.weights[i];
-      memory_.setWeightPanels(
-          i, packPanels(memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
-    }
+  // Linear weights in the layout of their tile (WeightPanels.h).
+  for (size_t i = 0; i < plan.weights.size() && !reference_; ++i) {
+    const WeightSpec &spec = plan.weights[i];
+    if (!panelsFit(plan, i) || panelTileFor(isa_, spec.dtype).tile == nullptr) continue;
+    memory_.setWeightPanels(
+        i, packPanels(spec.dtype, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
   }
   launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {

@@ -24,15 +24,11 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
   return k.tile != nullptr ? k : portableDotKernel(dtype);
 }
 
-DotTileFn panelDotTile(Isa isa) {
-  switch (isa) {
-    case Isa::kAmx:
-    case Isa::kAvx512Bf16:
-    case Isa::kAvx512: return avx512PanelTile();
-    case Isa::kAvx2:
-    case Isa::kPortable: return nullptr;
-  }
-  return nullptr;
+DotKernel panelTileFor(Isa isa, DType dtype) {
+  const bool avx512 = isa == Isa::kAmx || isa == Isa::kAvx512Bf16 || isa == Isa::kAvx512;
+  if (dtype == DType::kF32 && avx512) return {XFormat::kF32, avx512PanelTile()};
+  if (dtype == DType::kBF16 && isa == Isa::kAmx) return {XFormat::kBF16Tiles, amxTiledBf16Tile()};
+  return {};
 }
 
 }  // namespace lfm::cpu

@@ -40,9 +40,11 @@ struct DotKernel {
 // `f32_x`: one that reads x as float32 (no bf16 rounding of x).
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 
-// The tile for f32 weights in panels (WeightPanels.h; x float32, c0 and c1
-// multiples of 16), or null where `isa` has none (then no weight is packed).
-DotTileFn panelDotTile(Isa isa);
+// The kernel for weights of `dtype` in their panel layout (WeightPanels.h;
+// c0 and c1 multiples of 16): f32 panels (x float32) on the AVX-512 ISAs,
+// bf16 tiles (x as kBF16Tiles) on AMX; no tile where `isa` has none for
+// `dtype` (then the device leaves such weights row-major).
+DotKernel panelTileFor(Isa isa, DType dtype);
 
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
 // function is null where the build or the architecture lacks that Isa.
@@ -51,6 +53,7 @@ DotKernel avx2DotKernel(DType dtype);
 DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
 DotKernel amxDotKernel(DType dtype);
 DotTileFn avx512PanelTile();
+DotTileFn amxTiledBf16Tile();
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from

@@ -55,10 +55,9 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   // row stride stays k elements, a whole number of blocks).
   // With step.quantize_x they dot x quantized to Q8 blocks (k is a whole
   // number of weight blocks, so of x's blocks of 32).
-  // f32 weights the device packed in panels (WeightPanels.h) take the panel
-  // tile, x float32.
+  // Weights the device repacked (WeightPanels.h) take their layout's tile.
   const DotKernel kernel = w.quant    ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
-                           : w.panels ? DotKernel{XFormat::kF32, panelDotTile(step.isa)}
+                           : w.panels ? panelTileFor(step.isa, w.dtype)
                                       : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);

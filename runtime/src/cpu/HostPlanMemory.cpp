@@ -208,7 +208,8 @@ absl::StatusOr<std::vector<float>> HostPlanMemory::readBuffer(BufferRef ref, int
   LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
   std::vector<float> values(t.rows * t.width);
   if (t.panels) {
-    unpackPanels(reinterpret_cast<const float *>(t.data), t.rows, t.width, values.data());
+    const std::vector<uint8_t> w = unpackPanels(t.dtype, weights_.buffers[ref.index], t.rows, t.width);
+    loadFloats(w.data(), t.dtype, t.rows * t.width, values.data());
   } else {
     t.load(0, 0, t.rows * t.width, values.data());
   }
@@ -224,10 +225,10 @@ absl::Status HostPlanMemory::writeBuffer(BufferRef ref, int64_t rows, DeviceStat
                                                    values.size()));
   }
   if (t.panels) {
-    auto *panels = reinterpret_cast<float *>(t.data);
-    for (int64_t c = 0; c < t.rows; ++c) {
-      for (int64_t i = 0; i < t.width; ++i) panels[panelIndex(c, i, t.width)] = values[c * t.width + i];
-    }
+    std::vector<uint8_t> w(t.rows * t.width * dtypeSize(t.dtype));
+    storeFloats(values.data(), t.rows * t.width, t.dtype, w.data());
+    const std::vector<uint8_t> panels = packPanels(t.dtype, w, t.rows, t.width);
+    std::memcpy(t.data, panels.data(), panels.size());
   } else {
     t.store(0, 0, t.rows * t.width, values.data());
   }

@@ -14,6 +14,7 @@
 #include "lfm/Plan.h"
 #include "lfm/QuantFormats.h"
 #include "ElementIO.h"
+#include "WeightPanels.h"
 
 namespace lfm::cpu {
 
@@ -31,8 +32,9 @@ struct Tensor {
   // type kernels compute in. Only whole rows are read (linear, embedding).
   std::optional<QuantFormat> quant;
   int64_t quant_row_bytes = 0;
-  // An f32 weight the device repacked in panels (WeightPanels.h): only the
-  // linear's panel tile reads it; row() and load() do not apply.
+  // A weight the device repacked for its linear tile (WeightPanels.h): the
+  // tile and loadRow (the embedding of a tied lm_head) read it; row(),
+  // load() and store() do not apply.
   bool panels = false;
 
   int64_t rowBytes() const { return quant ? quant_row_bytes : width * dtypeSize(dtype); }
@@ -47,6 +49,13 @@ struct Tensor {
     storeFloats(in, n, dtype, at(r, col));
   }
   void loadRow(int64_t r, float *out) const {
+    if (panels) {  // runs of what stays contiguous: 1 float, or 32 bf16
+      const int64_t run = dtype == DType::kF32 ? 1 : kTileK;
+      for (int64_t i = 0; i < width; i += run) {
+        loadFloats(data + panelIndex(dtype, r, i, width) * dtypeSize(dtype), dtype, run, out + i);
+      }
+      return;
+    }
     if (quant) {
       // A verified plan's shape: whole blocks, so this cannot fail.
       (void)dequantizeRows(*quant, row(r), 1, width, out);

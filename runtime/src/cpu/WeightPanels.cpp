@@ -8,15 +8,18 @@ namespace lfm::cpu {
 
 bool panelsFit(const Plan &plan, size_t index) {
   const WeightSpec &spec = plan.weights[index];
-  if (spec.dtype != DType::kF32 || spec.quant || spec.shape.size() != 2) return false;
-  const int64_t n = spec.shape[0];
-  if (n <= 0 || spec.shape[1] <= 0 || n % kPanelRows != 0) return false;
+  if (spec.quant || spec.shape.size() != 2) return false;
+  const int64_t n = spec.shape[0], k = spec.shape[1];
+  if (n <= 0 || k <= 0 || n % kPanelRows != 0) return false;
+  if (spec.dtype == DType::kBF16 ? k % kTileK != 0 : spec.dtype != DType::kF32) return false;
   bool read = false;
   for (const Launch &launch : plan.launches) {
     for (size_t o = 0; o < launch.operands.size(); ++o) {
       const BufferRef ref = launch.operands[o];
       if (ref.kind != BufferRef::kWeight || ref.index != static_cast<int64_t>(index)) continue;
-      if (launch.op != OpKind::kLinear || o != 1) return false;
+      if (o != 1) return false;
+      if (launch.op == OpKind::kEmbedding) continue;  // its rows through Tensor::loadRow
+      if (launch.op != OpKind::kLinear) return false;
       const auto epilogue = static_cast<LinearEpilogue>(launch.attr(IntAttr::kEpilogue));
       if (epilogue == LinearEpilogue::kSwiglu && n % (2 * kPanelRows) != 0) return false;
       read = true;
@@ -25,24 +28,44 @@ bool panelsFit(const Plan &plan, size_t index) {
   return read;
 }
 
-std::vector<uint8_t> packPanels(std::span<const uint8_t> w, int64_t n, int64_t k) {
-  std::vector<uint8_t> out(w.size());
-  const auto *src = reinterpret_cast<const float *>(w.data());
-  auto *dst = reinterpret_cast<float *>(out.data());
-  // Written in order, read from the panel's 16 rows side by side.
-  for (int64_t p = 0; p < n / kPanelRows; ++p) {
-    const float *rows = src + p * kPanelRows * k;
-    for (int64_t i = 0; i < k; ++i) {
-      for (int64_t j = 0; j < kPanelRows; ++j) *dst++ = rows[j * k + i];
+namespace {
+
+// Copies runs of elements between the layouts: a run is what stays
+// contiguous in both (one element for f32 panels, 32 for bf16 tiles).
+template <bool kPack>
+std::vector<uint8_t> convert(DType dtype, std::span<const uint8_t> src, int64_t n, int64_t k) {
+  std::vector<uint8_t> dst(src.size());
+  if (dtype == DType::kF32 && kPack) {  // written in order, the panel's 16 rows side by side
+    const auto *w = reinterpret_cast<const float *>(src.data());
+    auto *out = reinterpret_cast<float *>(dst.data());
+    for (int64_t p = 0; p < n / kPanelRows; ++p) {
+      const float *rows = w + p * kPanelRows * k;
+      for (int64_t i = 0; i < k; ++i) {
+        for (int64_t j = 0; j < kPanelRows; ++j) *out++ = rows[j * k + i];
+      }
+    }
+    return dst;
+  }
+  const int64_t size = dtypeSize(dtype), run = dtype == DType::kF32 ? 1 : kTileK;
+  for (int64_t c = 0; c < n; ++c) {
+    for (int64_t i = 0; i < k; i += run) {
+      const int64_t row_major = (c * k + i) * size, panel = panelIndex(dtype, c, i, k) * size;
+      std::memcpy(dst.data() + (kPack ? panel : row_major),
+                  src.data() + (kPack ? row_major : panel), run * size);
     }
   }
-  return out;
+  return dst;
 }
 
-void unpackPanels(const float *panels, int64_t n, int64_t k, float *w) {
-  for (int64_t c = 0; c < n; ++c) {
-    for (int64_t i = 0; i < k; ++i) w[c * k + i] = panels[panelIndex(c, i, k)];
-  }
+}  // namespace
+
+std::vector<uint8_t> packPanels(DType dtype, std::span<const uint8_t> w, int64_t n, int64_t k) {
+  return convert<true>(dtype, w, n, k);
+}
+
+std::vector<uint8_t> unpackPanels(DType dtype, std::span<const uint8_t> panels, int64_t n,
+                                  int64_t k) {
+  return convert<false>(dtype, panels, n, k);
 }
 
 }  // namespace lfm::cpu

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "../ScopedEnv.h"
 #include "RuntimeTestUtil.h"
@@ -23,46 +25,75 @@ std::vector<uint8_t> bytesOf(const std::vector<float> &v) {
   return b;
 }
 
-TEST(WeightPanels, LayoutIsSixteenRowsByKByLane) {
+TEST(WeightPanels, F32PanelsAreSixteenRowsByKByLane) {
   const int64_t n = 32, k = 5;
   std::vector<float> w(n * k);
   for (int64_t c = 0; c < n; ++c)
     for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<float>(100 * c + i);
-  const std::vector<uint8_t> packed = packPanels(bytesOf(w), n, k);
+  const std::vector<uint8_t> packed = packPanels(DType::kF32, bytesOf(w), n, k);
   ASSERT_EQ(packed.size(), w.size() * sizeof(float));
   const auto *p = reinterpret_cast<const float *>(packed.data());
   // Panel 1 (rows 16-31), element 3 of k, lane 1 = row 17.
-  EXPECT_EQ(panelIndex(17, 3, k), (1 * k + 3) * 16 + 1);
+  EXPECT_EQ(panelIndex(DType::kF32, 17, 3, k), (1 * k + 3) * 16 + 1);
   EXPECT_EQ(p[(1 * k + 3) * 16 + 1], 1703.0f);
   EXPECT_EQ(p[0], 0.0f);
   EXPECT_EQ(p[1], 100.0f);   // row 1, element 0: the next lane
   EXPECT_EQ(p[16], 1.0f);    // row 0, element 1: the next vector
-  std::vector<float> back(n * k);
-  unpackPanels(p, n, k, back.data());
-  EXPECT_EQ(back, w);
+  EXPECT_EQ(unpackPanels(DType::kF32, packed, n, k), bytesOf(w));
 }
 
-TEST(WeightPanels, OnlyLinearOnlyF32WeightsOfWholePanelsFit) {
+TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
+  const int64_t n = 32, k = 64;
+  std::vector<uint16_t> w(n * k);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
+  std::vector<uint8_t> bytes(w.size() * 2);
+  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> packed = packPanels(DType::kBF16, bytes, n, k);
+  ASSERT_EQ(packed.size(), bytes.size());
+  const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
+  // Group 1 (rows 16-31), chunk 1 (elements 32-63): tile 3 of 1 KB; row 17
+  // is its row 1, element 40 its column 8.
+  EXPECT_EQ(panelIndex(DType::kBF16, 17, 40, k), ((1 * 2 + 1) * 16 + 1) * 32 + 8);
+  EXPECT_EQ(p[((1 * 2 + 1) * 16 + 1) * 32 + 8], 1740);
+  EXPECT_EQ(p[31], 31);        // row 0's first chunk: one tile row
+  EXPECT_EQ(p[32], 100);       // then row 1's
+  EXPECT_EQ(p[16 * 32], 32);   // then row 0's second chunk: the next tile
+  EXPECT_EQ(unpackPanels(DType::kBF16, packed, n, k), bytes);
+}
+
+TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
   PlanBuilder b(64, 8);
   BufferRef x = b.activation(16), y = b.activation(32), h = b.activation(24);
   BufferRef fits = b.weight({32, 16}, randomValues(32 * 16, 1));
   BufferRef ragged = b.weight({24, 16}, randomValues(24 * 16, 2));
-  BufferRef half = b.weight({32, 16}, randomValues(32 * 16, 3), DType::kBF16);
+  BufferRef half = b.weight({32, 16}, randomValues(32 * 16, 3), DType::kBF16);  // k < 32
+  BufferRef half64 = b.weight({32, 64}, randomValues(32 * 64, 3), DType::kBF16);
+  BufferRef f16 = b.weight({32, 64}, randomValues(32 * 64, 3), DType::kF16);
+  BufferRef x64 = b.activation(64);
   BufferRef swiglu_odd = b.weight({48, 16}, randomValues(48 * 16, 4));  // halves of 24
   BufferRef tied = b.weight({64, 16}, randomValues(64 * 16, 5));        // embedding + lm_head
+  BufferRef other = b.weight({32, 16}, randomValues(32 * 16, 6));  // also another operand
   BufferRef unused = b.weight({16, 16}, randomValues(16 * 16, 6));
   b.launch("embedding", {inputRef(InputId::kTokens), tied}, {x});
   b.launch("linear", {x, fits}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
   b.launch("linear", {x, ragged}, {h}, {{"prologue_norm", 0}, {"epilogue", 0}});
   b.launch("linear", {x, half}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  b.launch("linear", {x64, half64}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  b.launch("linear", {x64, f16}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
   b.launch("linear", {x, swiglu_odd}, {h}, {{"prologue_norm", 0}, {"epilogue", 2}});
   BufferRef logits = b.activation(64);
   b.launch("linear", {x, tied}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  b.launch("linear", {x, other}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  b.launch("linear", {y, fits, other}, {x}, {{"prologue_norm", 0}, {"epilogue", 1}});
   EXPECT_TRUE(panelsFit(b.plan, fits.index));
   EXPECT_FALSE(panelsFit(b.plan, ragged.index));
   EXPECT_FALSE(panelsFit(b.plan, half.index));
+  EXPECT_TRUE(panelsFit(b.plan, half64.index));
+  EXPECT_FALSE(panelsFit(b.plan, f16.index));
   EXPECT_FALSE(panelsFit(b.plan, swiglu_odd.index));
-  EXPECT_FALSE(panelsFit(b.plan, tied.index));
+  EXPECT_TRUE(panelsFit(b.plan, tied.index));
+  EXPECT_FALSE(panelsFit(b.plan, other.index));
   EXPECT_FALSE(panelsFit(b.plan, unused.index));
 }
 
@@ -70,15 +101,22 @@ TEST(WeightPanels, OnlyLinearOnlyF32WeightsOfWholePanelsFit) {
 // back gives the plan's values, and a weight written through the device is
 // what the next step computes with.
 TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
-  for (const char *isa : {"avx512", "portable"}) {
-    SCOPED_TRACE(isa);
-    const int64_t n = 32, k = 7, rows = 3;
+  struct Case {
+    const char *isa;
+    DType dtype;
+  };
+  for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
+                  Case{"portable", DType::kF32}}) {
+    SCOPED_TRACE(std::string(cs.isa) + (cs.dtype == DType::kF32 ? " f32" : " bf16"));
+    const int64_t n = 32, k = 64, rows = 3;
     PlanBuilder b(16, 4);
     BufferRef x = b.activation(k), y = b.activation(n);
-    const std::vector<float> wv = randomValues(n * k, 7);
-    BufferRef w = b.weight({n, k}, wv);
+    // Values that bf16 holds exactly.
+    std::vector<float> wv(n * k);
+    for (int64_t i = 0; i < n * k; ++i) wv[i] = static_cast<float>(i % 13) - 6.0f;
+    BufferRef w = b.weight({n, k}, wv, cs.dtype);
     b.launch("linear", {x, w}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
-    ScopedEnv isa_env("LFM_CPU_ISA", isa);
+    ScopedEnv isa_env("LFM_CPU_ISA", cs.isa);
     auto rig = Rig::create(b, {2, 8}, /*threads=*/2);
     ASSERT_TRUE(rig.ok()) << rig.status();
     absl::StatusOr<std::vector<float>> read = rig->device->readBuffer(w, 0, nullptr);
@@ -87,13 +125,50 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
     std::vector<float> w2(n * k, 0.0f);
     for (int64_t c = 0; c < n; ++c) w2[c * k + c % k] = static_cast<float>(c + 1);
     ASSERT_TRUE(rig->device->writeBuffer(w, 0, nullptr, w2).ok());
-    const std::vector<float> xv = randomValues(rows * k, 8);
+    std::vector<float> xv(rows * k);
+    for (int64_t i = 0; i < rows * k; ++i) xv[i] = static_cast<float>(i % 7) - 3.0f;
     ASSERT_TRUE(rig->write(x, rows, xv).ok());
     ASSERT_TRUE(rig->run(TestStep().seqN(static_cast<int>(rows), 0, 0)).ok());
     const std::vector<float> got = rig->read(y, rows);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < n; ++c)
         EXPECT_EQ(got[r * n + c], xv[r * k + c % k] * static_cast<float>(c + 1)) << r << " " << c;
+  }
+}
+
+// A tied table in panels: the embedding gathers its rows from the panel
+// layout, bit for bit the reference kernels' rows, and the lm_head over it
+// matches theirs.
+TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
+  struct Case {
+    const char *isa;
+    DType dtype;
+  };
+  for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16}}) {
+    SCOPED_TRACE(cs.isa);
+    const int64_t vocab = 48, hidden = 64;
+    PlanBuilder b(vocab, 8);
+    BufferRef table = b.weight({vocab, hidden}, randomValues(vocab * hidden, 9), cs.dtype);
+    BufferRef x = b.activation(hidden), logits = b.activation(vocab);
+    b.launch("embedding", {inputRef(InputId::kTokens), table}, {x});
+    b.launch("linear", {x, table}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
+    ASSERT_TRUE(panelsFit(b.plan, table.index));
+    std::optional<ScopedEnv> reference;
+    reference.emplace("LFM_CPU_KERNELS", "reference");
+    auto ref = Rig::create(b, {2, 8}, 2);
+    reference.reset();
+    ScopedEnv isa_env("LFM_CPU_ISA", cs.isa);
+    auto fast = Rig::create(b, {2, 8}, 2);
+    ASSERT_TRUE(ref.ok() && fast.ok());
+    const std::vector<int32_t> tokens = {0, 17, 47, 16, 31};
+    TestStep s1, s2;
+    s1.seq(tokens, 0, 0);
+    s2.seq(tokens, 0, 0);
+    ASSERT_TRUE(ref->run(s1).ok());
+    ASSERT_TRUE(fast->run(s2).ok());
+    EXPECT_EQ(fast->read(x, 5), ref->read(x, 5));
+    const std::vector<float> want = ref->read(logits, 5), got = fast->read(logits, 5);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 0.05 * hidden) << i;
   }
 }
 
