@@ -74,7 +74,10 @@ def add_hparams(w, cfg):
     w.add_context_length(cfg["max_position_embeddings"])
     w.add_embedding_length(cfg["hidden_size"])
     w.add_head_count(cfg["num_attention_heads"])
-    w.add_head_count_kv([cfg["num_key_value_heads"] if t != "conv" else 0 for t in cfg["layer_types"]])
+    # Older configs (LFM2-1.2B's) list the attention layers as full_attn_idxs.
+    types = cfg.get("layer_types") or [
+        "full_attention" if i in cfg["full_attn_idxs"] else "conv" for i in range(n)]
+    w.add_head_count_kv([cfg["num_key_value_heads"] if t != "conv" else 0 for t in types])
     # transformers 5 writes rope_parameters.rope_theta
     w.add_rope_freq_base(cfg.get("rope_theta", cfg.get("rope_parameters", {}).get("rope_theta")))
     w.add_vocab_size(cfg["vocab_size"])
