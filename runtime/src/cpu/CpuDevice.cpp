@@ -71,9 +71,10 @@ absl::Status CpuDevice::bindLaunches() {
   // Linear weights in the layout of their tile (WeightPanels.h).
   for (size_t i = 0; i < plan.weights.size() && !reference_; ++i) {
     const WeightSpec &spec = plan.weights[i];
-    if (!panelsFit(plan, i) || panelTileFor(isa_, spec.dtype).tile == nullptr) continue;
+    const PanelLayout layout = panelLayoutFor(isa_, spec.dtype);
+    if (!panelsFit(plan, i, layout)) continue;
     memory_.setWeightPanels(
-        i, packPanels(spec.dtype, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
+        i, layout, packPanels(layout, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
   }
   launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {

@@ -46,8 +46,7 @@
 namespace lfm::cpu {
 
 namespace {
-constexpr int64_t kTileRows = 16;                  // rows of A, B and C
-constexpr int64_t kTileK = 32;                     // bf16 elements of k per tile row
+constexpr int64_t kTileRows = 16;                  // rows of A, B and C (kTileK: WeightPanels.h)
 constexpr int64_t kTileBytes = kTileRows * 64;     // one tile (16 rows of 64 bytes)
 constexpr int64_t kTileHalves = kTileBytes / 2;
 int64_t chunks(int64_t k) { return (k + kTileK - 1) / kTileK; }

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "Isa.h"
+#include "WeightPanels.h"
 #include "lfm/Plan.h"
 
 namespace lfm::cpu {
@@ -40,11 +41,12 @@ struct DotKernel {
 // `f32_x`: one that reads x as float32 (no bf16 rounding of x).
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 
-// The kernel for weights of `dtype` in their panel layout (WeightPanels.h;
-// c0 and c1 multiples of 16): f32 panels (x float32) on the AVX-512 ISAs,
-// bf16 tiles (x as kBF16Tiles) on AMX; no tile where `isa` has none for
-// `dtype` (then the device leaves such weights row-major).
-DotKernel panelTileFor(Isa isa, DType dtype);
+// The layout the device stores a linear weight of `dtype` in on `isa`
+// (WeightPanels.h; kRowMajor where the ISA has no panel tile for it), and
+// the kernel of a layout (c0 and c1 multiples of 16): f32 panels with x
+// float32, bf16 tiles (AMX) with x as kBF16Tiles, bf16 pairs with x bf16.
+PanelLayout panelLayoutFor(Isa isa, DType dtype);
+DotKernel panelKernel(PanelLayout layout);
 
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
 // function is null where the build or the architecture lacks that Isa.
@@ -53,6 +55,7 @@ DotKernel avx2DotKernel(DType dtype);
 DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
 DotKernel amxDotKernel(DType dtype);
 DotTileFn avx512PanelTile();
+DotTileFn avx512Bf16PanelTile();
 DotTileFn amxTiledBf16Tile();
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes

@@ -56,9 +56,9 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   // With step.quantize_x they dot x quantized to Q8 blocks (k is a whole
   // number of weight blocks, so of x's blocks of 32).
   // Weights the device repacked (WeightPanels.h) take their layout's tile.
-  const DotKernel kernel = w.quant    ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
-                           : w.panels ? panelTileFor(step.isa, w.dtype)
-                                      : selectDotKernel(step.isa, w.dtype);
+  const DotKernel kernel = w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
+                           : w.layout != PanelLayout::kRowMajor ? panelKernel(w.layout)
+                                                                : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;

@@ -29,7 +29,7 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   plan_ = plan;
   layout_ = std::move(layout);
   weights_ = std::move(weights);
-  weight_panels_.assign(weights_.buffers.size(), false);
+  weight_layouts_.assign(weights_.buffers.size(), PanelLayout::kRowMajor);
   regions_.clear();
   writes_logits_ = layout_.writes_logits;
   for (size_t r = 0; r < layout_.region_bytes.size(); ++r) {
@@ -42,9 +42,10 @@ absl::Status HostPlanMemory::load(const Plan &plan, HostWeights weights) {
   return absl::OkStatus();
 }
 
-void HostPlanMemory::setWeightPanels(size_t index, std::vector<uint8_t> panels) {
+void HostPlanMemory::setWeightPanels(size_t index, PanelLayout layout,
+                                     std::vector<uint8_t> panels) {
   weights_.buffers[index] = std::move(panels);
-  weight_panels_[index] = true;
+  weight_layouts_[index] = layout;
 }
 
 absl::StatusOr<std::unique_ptr<DeviceState>> HostPlanMemory::allocateState(
@@ -95,7 +96,7 @@ Tensor HostPlanMemory::describe(BufferRef ref) const {
     t.quant = plan_.weights[ref.index].quant;
     t.quant_row_bytes = quantRowBytes(*t.quant, t.width).value_or(0);
   }
-  t.panels = ref.kind == BufferRef::kWeight && weight_panels_[ref.index];
+  if (ref.kind == BufferRef::kWeight) t.layout = weight_layouts_[ref.index];
   return t;
 }
 
@@ -207,8 +208,8 @@ absl::StatusOr<std::vector<float>> HostPlanMemory::readBuffer(BufferRef ref, int
                                                               const DeviceState *state) const {
   LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
   std::vector<float> values(t.rows * t.width);
-  if (t.panels) {
-    const std::vector<uint8_t> w = unpackPanels(t.dtype, weights_.buffers[ref.index], t.rows, t.width);
+  if (t.layout != PanelLayout::kRowMajor) {
+    const std::vector<uint8_t> w = unpackPanels(t.layout, weights_.buffers[ref.index], t.rows, t.width);
     loadFloats(w.data(), t.dtype, t.rows * t.width, values.data());
   } else {
     t.load(0, 0, t.rows * t.width, values.data());
@@ -224,10 +225,10 @@ absl::Status HostPlanMemory::writeBuffer(BufferRef ref, int64_t rows, DeviceStat
                                                    t.rows * t.width, " values, got ",
                                                    values.size()));
   }
-  if (t.panels) {
+  if (t.layout != PanelLayout::kRowMajor) {
     std::vector<uint8_t> w(t.rows * t.width * dtypeSize(t.dtype));
     storeFloats(values.data(), t.rows * t.width, t.dtype, w.data());
-    const std::vector<uint8_t> panels = packPanels(t.dtype, w, t.rows, t.width);
+    const std::vector<uint8_t> panels = packPanels(t.layout, w, t.rows, t.width);
     std::memcpy(t.data, panels.data(), panels.size());
   } else {
     t.store(0, 0, t.rows * t.width, values.data());

@@ -18,6 +18,7 @@
 #include "lfm/PlanLayout.h"
 #include "HostBuffer.h"
 #include "Tensor.h"
+#include "WeightPanels.h"
 
 namespace lfm::cpu {
 
@@ -53,7 +54,7 @@ class HostPlanMemory {
 
   // Replaces weight `index` by the same values in panels (WeightPanels.h):
   // its views then say so, and readBuffer/writeBuffer convert.
-  void setWeightPanels(size_t index, std::vector<uint8_t> panels);
+  void setWeightPanels(size_t index, PanelLayout layout, std::vector<uint8_t> panels);
   std::span<const uint8_t> weightBytes(size_t index) const { return weights_.buffers[index]; }
 
   absl::StatusOr<std::unique_ptr<DeviceState>> allocateState(const StateShape &shape);
@@ -87,7 +88,7 @@ class HostPlanMemory {
   Plan plan_;
   PlanLayout layout_;
   HostWeights weights_;
-  std::vector<bool> weight_panels_;  // per weight: setWeightPanels'd
+  std::vector<PanelLayout> weight_layouts_;  // per weight
   std::vector<HostBuffer> regions_;
   HostBuffer logits_;
   bool writes_logits_ = false;

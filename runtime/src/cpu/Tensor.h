@@ -35,7 +35,7 @@ struct Tensor {
   // A weight the device repacked for its linear tile (WeightPanels.h): the
   // tile and loadRow (the embedding of a tied lm_head) read it; row(),
   // load() and store() do not apply.
-  bool panels = false;
+  PanelLayout layout = PanelLayout::kRowMajor;
 
   int64_t rowBytes() const { return quant ? quant_row_bytes : width * dtypeSize(dtype); }
   uint8_t *row(int64_t r) const { return data + r * rowBytes(); }
@@ -49,10 +49,10 @@ struct Tensor {
     storeFloats(in, n, dtype, at(r, col));
   }
   void loadRow(int64_t r, float *out) const {
-    if (panels) {  // runs of what stays contiguous: 1 float, or 32 bf16
-      const int64_t run = dtype == DType::kF32 ? 1 : kTileK;
+    if (layout != PanelLayout::kRowMajor) {  // the runs that stay contiguous
+      const int64_t run = panelRun(layout);
       for (int64_t i = 0; i < width; i += run) {
-        loadFloats(data + panelIndex(dtype, r, i, width) * dtypeSize(dtype), dtype, run, out + i);
+        loadFloats(data + panelIndex(layout, r, i, width) * dtypeSize(dtype), dtype, run, out + i);
       }
       return;
     }

@@ -6,12 +6,13 @@
 
 namespace lfm::cpu {
 
-bool panelsFit(const Plan &plan, size_t index) {
+bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
   const WeightSpec &spec = plan.weights[index];
-  if (spec.quant || spec.shape.size() != 2) return false;
+  if (layout == PanelLayout::kRowMajor || spec.quant || spec.shape.size() != 2) return false;
   const int64_t n = spec.shape[0], k = spec.shape[1];
-  if (n <= 0 || k <= 0 || n % kPanelRows != 0) return false;
-  if (spec.dtype == DType::kBF16 ? k % kTileK != 0 : spec.dtype != DType::kF32) return false;
+  if (n <= 0 || k <= 0 || n % kPanelRows != 0 || k % panelRun(layout) != 0) return false;
+  const DType want = layout == PanelLayout::kF32Panels ? DType::kF32 : DType::kBF16;
+  if (spec.dtype != want) return false;
   bool read = false;
   for (const Launch &launch : plan.launches) {
     for (size_t o = 0; o < launch.operands.size(); ++o) {
@@ -33,9 +34,10 @@ namespace {
 // Copies runs of elements between the layouts: a run is what stays
 // contiguous in both (one element for f32 panels, 32 for bf16 tiles).
 template <bool kPack>
-std::vector<uint8_t> convert(DType dtype, std::span<const uint8_t> src, int64_t n, int64_t k) {
+std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, int64_t n,
+                             int64_t k) {
   std::vector<uint8_t> dst(src.size());
-  if (dtype == DType::kF32 && kPack) {  // written in order, the panel's 16 rows side by side
+  if (layout == PanelLayout::kF32Panels && kPack) {  // written in order, the panel's 16 rows side by side
     const auto *w = reinterpret_cast<const float *>(src.data());
     auto *out = reinterpret_cast<float *>(dst.data());
     for (int64_t p = 0; p < n / kPanelRows; ++p) {
@@ -46,10 +48,10 @@ std::vector<uint8_t> convert(DType dtype, std::span<const uint8_t> src, int64_t 
     }
     return dst;
   }
-  const int64_t size = dtypeSize(dtype), run = dtype == DType::kF32 ? 1 : kTileK;
+  const int64_t size = layout == PanelLayout::kF32Panels ? 4 : 2, run = panelRun(layout);
   for (int64_t c = 0; c < n; ++c) {
     for (int64_t i = 0; i < k; i += run) {
-      const int64_t row_major = (c * k + i) * size, panel = panelIndex(dtype, c, i, k) * size;
+      const int64_t row_major = (c * k + i) * size, panel = panelIndex(layout, c, i, k) * size;
       std::memcpy(dst.data() + (kPack ? panel : row_major),
                   src.data() + (kPack ? row_major : panel), run * size);
     }
@@ -59,13 +61,14 @@ std::vector<uint8_t> convert(DType dtype, std::span<const uint8_t> src, int64_t 
 
 }  // namespace
 
-std::vector<uint8_t> packPanels(DType dtype, std::span<const uint8_t> w, int64_t n, int64_t k) {
-  return convert<true>(dtype, w, n, k);
+std::vector<uint8_t> packPanels(PanelLayout layout, std::span<const uint8_t> w, int64_t n,
+                                int64_t k) {
+  return convert<true>(layout, w, n, k);
 }
 
-std::vector<uint8_t> unpackPanels(DType dtype, std::span<const uint8_t> panels, int64_t n,
+std::vector<uint8_t> unpackPanels(PanelLayout layout, std::span<const uint8_t> panels, int64_t n,
                                   int64_t k) {
-  return convert<false>(dtype, panels, n, k);
+  return convert<false>(layout, panels, n, k);
 }
 
 }  // namespace lfm::cpu

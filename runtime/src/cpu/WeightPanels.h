@@ -9,6 +9,9 @@
 //    bf16 (k a multiple of 32): a group of 16 rows is one sequential stream
 //    of 1 KB tiles instead of 16 rows read 64 bytes at a time. The same
 //    tdpbf16ps on the same values: the results do not change.
+//  - bf16, for the AVX512_BF16 panel tile: panels of 16 rows by pairs of k,
+//    [n/16][k/2][16][2]; vdpbf16ps against a broadcast pair of x, so each
+//    output element is one chain of pair dot products over k, as above.
 // The embedding that a tied lm_head shares reads its rows in either layout
 // (Tensor::loadRow); weights that any other op reads stay row-major, as do
 // quantized ones.
@@ -27,24 +30,43 @@ namespace lfm::cpu {
 constexpr int64_t kPanelRows = 16;
 constexpr int64_t kTileK = 32;  // bf16 elements of k per AMX tile row
 
-// Where element (c, i) of W [n, k] lies, in elements, in the layout of
-// `dtype` (f32 panels or bf16 tiles).
-inline int64_t panelIndex(DType dtype, int64_t c, int64_t i, int64_t k) {
-  if (dtype == DType::kF32) return ((c / kPanelRows) * k + i) * kPanelRows + c % kPanelRows;
-  return (((c / kPanelRows) * (k / kTileK) + i / kTileK) * kPanelRows + c % kPanelRows) * kTileK +
-         i % kTileK;
+enum class PanelLayout : uint8_t {
+  kRowMajor,   // as the plan has it
+  kF32Panels,  // f32 [n/16][k][16]
+  kBf16Tiles,  // bf16 [n/16][k/32][16][32] (AMX A tiles)
+  kBf16Pairs,  // bf16 [n/16][k/2][16][2] (vdpbf16ps panels: pairs of k per lane)
+};
+
+// Where element (c, i) of W [n, k] lies, in elements, in `layout`.
+inline int64_t panelIndex(PanelLayout layout, int64_t c, int64_t i, int64_t k) {
+  const int64_t p = c / kPanelRows, lane = c % kPanelRows;
+  switch (layout) {
+    case PanelLayout::kF32Panels: return (p * k + i) * kPanelRows + lane;
+    case PanelLayout::kBf16Tiles:
+      return ((p * (k / kTileK) + i / kTileK) * kPanelRows + lane) * kTileK + i % kTileK;
+    case PanelLayout::kBf16Pairs: return ((p * (k / 2) + i / 2) * kPanelRows + lane) * 2 + i % 2;
+    case PanelLayout::kRowMajor: break;
+  }
+  return c * k + i;
 }
 
-// Whether weight `index` of `plan` may be repacked: not quantized, [n, k]
-// with n a multiple of 16 (32 where a SwiGLU linear reads it, so that both
-// halves start on a panel), bf16 only with k a multiple of 32, and read by
-// linear launches (as their weight) and embeddings (as their table) only.
-// The caller checks that its ISA has a tile for the dtype.
-bool panelsFit(const Plan &plan, size_t index);
+// Elements of a row that stay contiguous in `layout` (from an i that is a
+// multiple of it).
+inline int64_t panelRun(PanelLayout layout) {
+  return layout == PanelLayout::kBf16Tiles ? kTileK : layout == PanelLayout::kBf16Pairs ? 2 : 1;
+}
 
-// Row-major W (n x k of f32 or bf16) to its layout, and back.
-std::vector<uint8_t> packPanels(DType dtype, std::span<const uint8_t> w, int64_t n, int64_t k);
-std::vector<uint8_t> unpackPanels(DType dtype, std::span<const uint8_t> panels, int64_t n,
+// Whether weight `index` of `plan` may be repacked in `layout` (not
+// kRowMajor): its dtype (f32 or bf16), not quantized, [n, k] with n a
+// multiple of 16 (32 where a SwiGLU linear reads it, so that both halves
+// start on a panel) and k a multiple of the layout's run, and read by linear
+// launches (as their weight) and embeddings (as their table) only.
+bool panelsFit(const Plan &plan, size_t index, PanelLayout layout);
+
+// Row-major W (n x k) to `layout`, and back.
+std::vector<uint8_t> packPanels(PanelLayout layout, std::span<const uint8_t> w, int64_t n,
+                                int64_t k);
+std::vector<uint8_t> unpackPanels(PanelLayout layout, std::span<const uint8_t> panels, int64_t n,
                                   int64_t k);
 
 }  // namespace lfm::cpu

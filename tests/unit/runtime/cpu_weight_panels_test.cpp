@@ -9,12 +9,14 @@
 
 #include "../ScopedEnv.h"
 #include "RuntimeTestUtil.h"
+#include "cpu/DotKernels.h"
 #include "cpu/WeightPanels.h"
 
 namespace lfm::testing {
 namespace {
 
 using cpu::packPanels;
+using cpu::PanelLayout;
 using cpu::panelIndex;
 using cpu::panelsFit;
 using cpu::unpackPanels;
@@ -30,16 +32,16 @@ TEST(WeightPanels, F32PanelsAreSixteenRowsByKByLane) {
   std::vector<float> w(n * k);
   for (int64_t c = 0; c < n; ++c)
     for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<float>(100 * c + i);
-  const std::vector<uint8_t> packed = packPanels(DType::kF32, bytesOf(w), n, k);
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kF32Panels, bytesOf(w), n, k);
   ASSERT_EQ(packed.size(), w.size() * sizeof(float));
   const auto *p = reinterpret_cast<const float *>(packed.data());
   // Panel 1 (rows 16-31), element 3 of k, lane 1 = row 17.
-  EXPECT_EQ(panelIndex(DType::kF32, 17, 3, k), (1 * k + 3) * 16 + 1);
+  EXPECT_EQ(panelIndex(PanelLayout::kF32Panels, 17, 3, k), (1 * k + 3) * 16 + 1);
   EXPECT_EQ(p[(1 * k + 3) * 16 + 1], 1703.0f);
   EXPECT_EQ(p[0], 0.0f);
   EXPECT_EQ(p[1], 100.0f);   // row 1, element 0: the next lane
   EXPECT_EQ(p[16], 1.0f);    // row 0, element 1: the next vector
-  EXPECT_EQ(unpackPanels(DType::kF32, packed, n, k), bytesOf(w));
+  EXPECT_EQ(unpackPanels(PanelLayout::kF32Panels, packed, n, k), bytesOf(w));
 }
 
 TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
@@ -49,17 +51,35 @@ TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
     for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
   std::vector<uint8_t> bytes(w.size() * 2);
   std::memcpy(bytes.data(), w.data(), bytes.size());
-  const std::vector<uint8_t> packed = packPanels(DType::kBF16, bytes, n, k);
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Tiles, bytes, n, k);
   ASSERT_EQ(packed.size(), bytes.size());
   const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
   // Group 1 (rows 16-31), chunk 1 (elements 32-63): tile 3 of 1 KB; row 17
   // is its row 1, element 40 its column 8.
-  EXPECT_EQ(panelIndex(DType::kBF16, 17, 40, k), ((1 * 2 + 1) * 16 + 1) * 32 + 8);
+  EXPECT_EQ(panelIndex(PanelLayout::kBf16Tiles, 17, 40, k), ((1 * 2 + 1) * 16 + 1) * 32 + 8);
   EXPECT_EQ(p[((1 * 2 + 1) * 16 + 1) * 32 + 8], 1740);
   EXPECT_EQ(p[31], 31);        // row 0's first chunk: one tile row
   EXPECT_EQ(p[32], 100);       // then row 1's
   EXPECT_EQ(p[16 * 32], 32);   // then row 0's second chunk: the next tile
-  EXPECT_EQ(unpackPanels(DType::kBF16, packed, n, k), bytes);
+  EXPECT_EQ(unpackPanels(PanelLayout::kBf16Tiles, packed, n, k), bytes);
+}
+
+TEST(WeightPanels, Bf16PairsAreSixteenRowsByPairOfK) {
+  const int64_t n = 32, k = 6;
+  std::vector<uint16_t> w(n * k);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
+  std::vector<uint8_t> bytes(w.size() * 2);
+  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Pairs, bytes, n, k);
+  const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
+  // Panel 1, pair 2 (elements 4 and 5), lane 1 = row 17.
+  EXPECT_EQ(panelIndex(PanelLayout::kBf16Pairs, 17, 5, k), ((1 * 3 + 2) * 16 + 1) * 2 + 1);
+  EXPECT_EQ(p[((1 * 3 + 2) * 16 + 1) * 2 + 1], 1705);
+  EXPECT_EQ(p[1], 1);     // row 0's pair 0: elements 0, 1
+  EXPECT_EQ(p[2], 100);   // then row 1's
+  EXPECT_EQ(p[32], 2);    // then row 0's pair 1: the next vector
+  EXPECT_EQ(unpackPanels(PanelLayout::kBf16Pairs, packed, n, k), bytes);
 }
 
 TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
@@ -86,15 +106,20 @@ TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
   b.launch("linear", {x, tied}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
   b.launch("linear", {x, other}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
   b.launch("linear", {y, fits, other}, {x}, {{"prologue_norm", 0}, {"epilogue", 1}});
-  EXPECT_TRUE(panelsFit(b.plan, fits.index));
-  EXPECT_FALSE(panelsFit(b.plan, ragged.index));
-  EXPECT_FALSE(panelsFit(b.plan, half.index));
-  EXPECT_TRUE(panelsFit(b.plan, half64.index));
-  EXPECT_FALSE(panelsFit(b.plan, f16.index));
-  EXPECT_FALSE(panelsFit(b.plan, swiglu_odd.index));
-  EXPECT_TRUE(panelsFit(b.plan, tied.index));
-  EXPECT_FALSE(panelsFit(b.plan, other.index));
-  EXPECT_FALSE(panelsFit(b.plan, unused.index));
+  const PanelLayout f32 = PanelLayout::kF32Panels, tiles = PanelLayout::kBf16Tiles,
+                    pairs = PanelLayout::kBf16Pairs;
+  EXPECT_TRUE(panelsFit(b.plan, fits.index, f32));
+  EXPECT_FALSE(panelsFit(b.plan, fits.index, tiles));  // the layout's dtype only
+  EXPECT_FALSE(panelsFit(b.plan, fits.index, PanelLayout::kRowMajor));
+  EXPECT_FALSE(panelsFit(b.plan, ragged.index, f32));
+  EXPECT_FALSE(panelsFit(b.plan, half.index, tiles));  // k = 16: no whole tile of 32
+  EXPECT_TRUE(panelsFit(b.plan, half.index, pairs));
+  EXPECT_TRUE(panelsFit(b.plan, half64.index, tiles));
+  EXPECT_FALSE(panelsFit(b.plan, f16.index, pairs));
+  EXPECT_FALSE(panelsFit(b.plan, swiglu_odd.index, f32));
+  EXPECT_TRUE(panelsFit(b.plan, tied.index, f32));
+  EXPECT_FALSE(panelsFit(b.plan, other.index, f32));
+  EXPECT_FALSE(panelsFit(b.plan, unused.index, f32));
 }
 
 // On an ISA with the panel tile the device repacks the weight; reading it
@@ -106,7 +131,7 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
     DType dtype;
   };
   for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
-                  Case{"portable", DType::kF32}}) {
+                  Case{"avx512bf16", DType::kBF16}, Case{"portable", DType::kF32}}) {
     SCOPED_TRACE(std::string(cs.isa) + (cs.dtype == DType::kF32 ? " f32" : " bf16"));
     const int64_t n = 32, k = 64, rows = 3;
     PlanBuilder b(16, 4);
@@ -144,7 +169,8 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
     const char *isa;
     DType dtype;
   };
-  for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16}}) {
+  for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
+                  Case{"avx512bf16", DType::kBF16}}) {
     SCOPED_TRACE(cs.isa);
     const int64_t vocab = 48, hidden = 64;
     PlanBuilder b(vocab, 8);
@@ -152,7 +178,7 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
     BufferRef x = b.activation(hidden), logits = b.activation(vocab);
     b.launch("embedding", {inputRef(InputId::kTokens), table}, {x});
     b.launch("linear", {x, table}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
-    ASSERT_TRUE(panelsFit(b.plan, table.index));
+    ASSERT_TRUE(panelsFit(b.plan, table.index, cpu::panelLayoutFor(cpu::Isa::kAmx, cs.dtype)));
     std::optional<ScopedEnv> reference;
     reference.emplace("LFM_CPU_KERNELS", "reference");
     auto ref = Rig::create(b, {2, 8}, 2);
