@@ -35,6 +35,13 @@ bool quantizedXAsked() {
   return v == nullptr || std::string_view(v) != "f32";
 }
 
+// LFM_CPU_BF16=panels: bf16 weights in f32-widened panels on any AVX-512
+// CPU (DotKernels.h's panelLayoutFor), for decode-bound use on AMX CPUs.
+bool bf16PanelsAsked() {
+  const char *v = std::getenv("LFM_CPU_BF16");
+  return v != nullptr && std::string_view(v) == "panels";
+}
+
 // A launch with its kernel and its views, bound in place each step.
 struct BoundLaunch {
   const CpuOp *op = nullptr;
@@ -45,7 +52,7 @@ class CpuDevice final : public HostMemoryDevice {
  public:
   explicit CpuDevice(int threads)
       : HostMemoryDevice("cpu device"), pool_(threads), reference_(referenceKernelsAsked()),
-        isa_(activeIsa()), quantize_x_(quantizedXAsked()) {}
+        isa_(activeIsa()), quantize_x_(quantizedXAsked()), bf16_panels_(bf16PanelsAsked()) {}
 
   std::string name() const override { return "cpu"; }
   absl::Status execute(const StepInputs &inputs, DeviceState &state,
@@ -61,6 +68,7 @@ class CpuDevice final : public HostMemoryDevice {
   const bool reference_;
   const Isa isa_;
   const bool quantize_x_;
+  const bool bf16_panels_;
   Workspace workspace_;
   StepContext step_;
   std::vector<BoundLaunch> launches_;
@@ -71,7 +79,7 @@ absl::Status CpuDevice::bindLaunches() {
   // Linear weights in the layout of their tile (WeightPanels.h).
   for (size_t i = 0; i < plan.weights.size() && !reference_; ++i) {
     const WeightSpec &spec = plan.weights[i];
-    const PanelLayout layout = panelLayoutFor(isa_, spec.dtype);
+    const PanelLayout layout = panelLayoutFor(isa_, spec.dtype, bf16_panels_);
     if (!panelsFit(plan, i, layout)) continue;
     memory_.setWeightPanels(
         i, layout, packPanels(layout, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));

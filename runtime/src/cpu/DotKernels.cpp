@@ -24,13 +24,16 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
   return k.tile != nullptr ? k : portableDotKernel(dtype);
 }
 
-PanelLayout panelLayoutFor(Isa isa, DType dtype) {
+PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
   const bool avx512 = isa == Isa::kAmx || isa == Isa::kAvx512Bf16 || isa == Isa::kAvx512;
   if (dtype == DType::kF32 && avx512 && avx512PanelTile() != nullptr) return PanelLayout::kF32Panels;
   // bf16: AMX where the CPU has it. The pairs' vdpbf16ps tile streams
   // decode faster (LFM2-350M shapes, 2 threads: 39.6 against 34.3 tokens/s)
   // but runs prefill at the f32 rate (303 against 884 tokens/s at 128), and
   // one kernel must serve every row count (batch invariance).
+  if (dtype == DType::kBF16 && bf16_panels && avx512 && avx512Bf16WidePanelTile() != nullptr) {
+    return PanelLayout::kBf16Panels;
+  }
   if (dtype == DType::kBF16 && isa == Isa::kAmx && amxTiledBf16Tile() != nullptr) {
     return PanelLayout::kBf16Tiles;
   }
@@ -45,6 +48,7 @@ DotKernel panelKernel(PanelLayout layout) {
     case PanelLayout::kF32Panels: return {XFormat::kF32, avx512PanelTile()};
     case PanelLayout::kBf16Tiles: return {XFormat::kBF16Tiles, amxTiledBf16Tile()};
     case PanelLayout::kBf16Pairs: return {XFormat::kBF16, avx512Bf16PanelTile()};
+    case PanelLayout::kBf16Panels: return {XFormat::kF32, avx512Bf16WidePanelTile()};
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -44,8 +44,12 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 // The layout the device stores a linear weight of `dtype` in on `isa`
 // (WeightPanels.h; kRowMajor where the ISA has no panel tile for it), and
 // the kernel of a layout (c0 and c1 multiples of 16): f32 panels with x
-// float32, bf16 tiles (AMX) with x as kBF16Tiles, bf16 pairs with x bf16.
-PanelLayout panelLayoutFor(Isa isa, DType dtype);
+// float32, bf16 tiles (AMX) with x as kBF16Tiles, bf16 pairs with x bf16,
+// bf16 panels (widened to f32) with x float32. bf16 takes AMX tiles where
+// the CPU has them, else pairs; `bf16_panels` (LFM_CPU_BF16=panels) asks
+// for bf16 panels on any AVX-512 CPU instead: decode at the read bandwidth,
+// prefill at the f32 rate.
+PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels = false);
 DotKernel panelKernel(PanelLayout layout);
 
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
@@ -56,6 +60,7 @@ DotKernel avx512DotKernel(DType dtype, bool bf16_dot);
 DotKernel amxDotKernel(DType dtype);
 DotTileFn avx512PanelTile();
 DotTileFn avx512Bf16PanelTile();
+DotTileFn avx512Bf16WidePanelTile();
 DotTileFn amxTiledBf16Tile();
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes

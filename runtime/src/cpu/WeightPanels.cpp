@@ -31,21 +31,31 @@ bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
 
 namespace {
 
+// [n/16][k][16]: written in order, the panel's 16 rows read side by side.
+template <class T>
+void packRowPanels(const T *w, int64_t n, int64_t k, T *out) {
+  for (int64_t p = 0; p < n / kPanelRows; ++p) {
+    const T *rows = w + p * kPanelRows * k;
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t j = 0; j < kPanelRows; ++j) *out++ = rows[j * k + i];
+    }
+  }
+}
+
 // Copies runs of elements between the layouts: a run is what stays
 // contiguous in both (one element for f32 panels, 32 for bf16 tiles).
 template <bool kPack>
 std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, int64_t n,
                              int64_t k) {
   std::vector<uint8_t> dst(src.size());
-  if (layout == PanelLayout::kF32Panels && kPack) {  // written in order, the panel's 16 rows side by side
-    const auto *w = reinterpret_cast<const float *>(src.data());
-    auto *out = reinterpret_cast<float *>(dst.data());
-    for (int64_t p = 0; p < n / kPanelRows; ++p) {
-      const float *rows = w + p * kPanelRows * k;
-      for (int64_t i = 0; i < k; ++i) {
-        for (int64_t j = 0; j < kPanelRows; ++j) *out++ = rows[j * k + i];
-      }
-    }
+  if (layout == PanelLayout::kF32Panels && kPack) {
+    packRowPanels(reinterpret_cast<const float *>(src.data()), n, k,
+                  reinterpret_cast<float *>(dst.data()));
+    return dst;
+  }
+  if (layout == PanelLayout::kBf16Panels && kPack) {
+    packRowPanels(reinterpret_cast<const uint16_t *>(src.data()), n, k,
+                  reinterpret_cast<uint16_t *>(dst.data()));
     return dst;
   }
   const int64_t size = layout == PanelLayout::kF32Panels ? 4 : 2, run = panelRun(layout);

@@ -35,13 +35,15 @@ enum class PanelLayout : uint8_t {
   kF32Panels,  // f32 [n/16][k][16]
   kBf16Tiles,  // bf16 [n/16][k/32][16][32] (AMX A tiles)
   kBf16Pairs,  // bf16 [n/16][k/2][16][2] (vdpbf16ps panels: pairs of k per lane)
+  kBf16Panels, // bf16 [n/16][k][16] (widened to f32 in registers: the f32 panel tile)
 };
 
 // Where element (c, i) of W [n, k] lies, in elements, in `layout`.
 inline int64_t panelIndex(PanelLayout layout, int64_t c, int64_t i, int64_t k) {
   const int64_t p = c / kPanelRows, lane = c % kPanelRows;
   switch (layout) {
-    case PanelLayout::kF32Panels: return (p * k + i) * kPanelRows + lane;
+    case PanelLayout::kF32Panels:
+    case PanelLayout::kBf16Panels: return (p * k + i) * kPanelRows + lane;
     case PanelLayout::kBf16Tiles:
       return ((p * (k / kTileK) + i / kTileK) * kPanelRows + lane) * kTileK + i % kTileK;
     case PanelLayout::kBf16Pairs: return ((p * (k / 2) + i / 2) * kPanelRows + lane) * 2 + i % 2;

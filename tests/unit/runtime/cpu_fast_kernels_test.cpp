@@ -16,7 +16,9 @@
 namespace lfm::testing {
 namespace {
 
-const char *const kIsas[] = {"portable", "avx2", "avx512", "avx512bf16", "amx"};
+// "amx+panels": amx with LFM_CPU_BF16=panels (bf16 weights in f32-widened
+// panels instead of AMX tiles).
+const char *const kIsas[] = {"portable", "avx2", "avx512", "avx512bf16", "amx", "amx+panels"};
 const DType kDTypes[] = {DType::kF32, DType::kBF16, DType::kF16};
 
 std::string typeName(DType d) {
@@ -25,8 +27,10 @@ std::string typeName(DType d) {
 
 // A rig on the reference kernels (isa null) or the optimized ones on `isa`.
 absl::StatusOr<Rig> makeRig(const PlanBuilder &b, const char *isa, StateShape shape = {4, 96}) {
+  const bool panels = isa != nullptr && std::string(isa) == "amx+panels";
   ScopedEnv kernels("LFM_CPU_KERNELS", isa == nullptr ? "reference" : nullptr);
-  ScopedEnv isa_env("LFM_CPU_ISA", isa);
+  ScopedEnv isa_env("LFM_CPU_ISA", panels ? "amx" : isa);
+  ScopedEnv bf16_env("LFM_CPU_BF16", panels ? "panels" : nullptr);
   return Rig::create(b, shape, /*threads=*/3);
 }
 
@@ -75,8 +79,9 @@ TEST(CpuFastKernels, LinearMatchesReferenceAndIsBatchInvariant) {
             const std::vector<float> want = ref->read(y, kMaxRows);
             // Rounding x to bf16 (the AVX512_BF16 and AMX paths) and 16-bit
             // outputs bound the difference; Σ|x_i w_i| <= k for these inputs.
+            // (amx+panels: the shapes that do not fit panels stay on AMX.)
             const bool bf16_dot = wdt == DType::kBF16 && (std::string(isa) == "avx512bf16" ||
-                                                          std::string(isa) == "amx");
+                                                          std::string(isa).starts_with("amx"));
             double tol = (bf16_dot ? 8e-3 : 2e-5) * (1.0 + s.k);
             if (epilogue == 2) tol *= 2.0 + std::sqrt(double(s.k));
             const double out_rel = xdt == DType::kF32 ? 0 : xdt == DType::kBF16 ? 1e-2 : 2e-3;
@@ -209,7 +214,7 @@ TEST(CpuFastKernels, ShortConvMatchesReferenceBitForBit) {
 // logits are bit-identical decoded alone and beside other sequences, and
 // close to the reference kernels'.
 TEST(CpuFastKernels, ModelLogitsAreBatchInvariant) {
-  for (const char *isa : {"avx512bf16", "amx"})
+  for (const char *isa : {"avx512bf16", "amx", "amx+panels"})
   for (DType dt : {DType::kF32, DType::kBF16}) {
     SCOPED_TRACE(std::string(isa) + " " + typeName(dt));
     TinyWeights w;

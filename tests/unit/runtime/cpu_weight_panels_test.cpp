@@ -82,6 +82,20 @@ TEST(WeightPanels, Bf16PairsAreSixteenRowsByPairOfK) {
   EXPECT_EQ(unpackPanels(PanelLayout::kBf16Pairs, packed, n, k), bytes);
 }
 
+TEST(WeightPanels, Bf16PanelsAreF32PanelsOfHalves) {
+  const int64_t n = 16, k = 3;
+  std::vector<uint16_t> w(n * k);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
+  std::vector<uint8_t> bytes(w.size() * 2);
+  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Panels, bytes, n, k);
+  const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
+  EXPECT_EQ(panelIndex(PanelLayout::kBf16Panels, 5, 2, k), 2 * 16 + 5);
+  EXPECT_EQ(p[2 * 16 + 5], 502);
+  EXPECT_EQ(unpackPanels(PanelLayout::kBf16Panels, packed, n, k), bytes);
+}
+
 TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
   PlanBuilder b(64, 8);
   BufferRef x = b.activation(16), y = b.activation(32), h = b.activation(24);
@@ -114,6 +128,7 @@ TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
   EXPECT_FALSE(panelsFit(b.plan, ragged.index, f32));
   EXPECT_FALSE(panelsFit(b.plan, half.index, tiles));  // k = 16: no whole tile of 32
   EXPECT_TRUE(panelsFit(b.plan, half.index, pairs));
+  EXPECT_TRUE(panelsFit(b.plan, half.index, PanelLayout::kBf16Panels));
   EXPECT_TRUE(panelsFit(b.plan, half64.index, tiles));
   EXPECT_FALSE(panelsFit(b.plan, f16.index, pairs));
   EXPECT_FALSE(panelsFit(b.plan, swiglu_odd.index, f32));
@@ -129,9 +144,11 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
   struct Case {
     const char *isa;
     DType dtype;
+    const char *bf16 = nullptr;  // LFM_CPU_BF16
   };
   for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
-                  Case{"avx512bf16", DType::kBF16}, Case{"portable", DType::kF32}}) {
+                  Case{"avx512bf16", DType::kBF16}, Case{"amx", DType::kBF16, "panels"},
+                  Case{"portable", DType::kF32}}) {
     SCOPED_TRACE(std::string(cs.isa) + (cs.dtype == DType::kF32 ? " f32" : " bf16"));
     const int64_t n = 32, k = 64, rows = 3;
     PlanBuilder b(16, 4);
@@ -142,6 +159,7 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
     BufferRef w = b.weight({n, k}, wv, cs.dtype);
     b.launch("linear", {x, w}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
     ScopedEnv isa_env("LFM_CPU_ISA", cs.isa);
+    ScopedEnv bf16_env("LFM_CPU_BF16", cs.bf16);
     auto rig = Rig::create(b, {2, 8}, /*threads=*/2);
     ASSERT_TRUE(rig.ok()) << rig.status();
     absl::StatusOr<std::vector<float>> read = rig->device->readBuffer(w, 0, nullptr);
@@ -168,10 +186,11 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
   struct Case {
     const char *isa;
     DType dtype;
+    const char *bf16 = nullptr;  // LFM_CPU_BF16
   };
   for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
-                  Case{"avx512bf16", DType::kBF16}}) {
-    SCOPED_TRACE(cs.isa);
+                  Case{"avx512bf16", DType::kBF16}, Case{"amx", DType::kBF16, "panels"}}) {
+    SCOPED_TRACE(std::string(cs.isa) + (cs.bf16 ? " panels" : ""));
     const int64_t vocab = 48, hidden = 64;
     PlanBuilder b(vocab, 8);
     BufferRef table = b.weight({vocab, hidden}, randomValues(vocab * hidden, 9), cs.dtype);
@@ -184,6 +203,7 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
     auto ref = Rig::create(b, {2, 8}, 2);
     reference.reset();
     ScopedEnv isa_env("LFM_CPU_ISA", cs.isa);
+    ScopedEnv bf16_env("LFM_CPU_BF16", cs.bf16);
     auto fast = Rig::create(b, {2, 8}, 2);
     ASSERT_TRUE(ref.ok() && fast.ok());
     const std::vector<int32_t> tokens = {0, 17, 47, 16, 31};
