@@ -27,6 +27,16 @@ std::vector<uint8_t> bytesOf(const std::vector<float> &v) {
   return b;
 }
 
+// n x k 16-bit values 100 c + i (row c, element i), as bytes.
+std::vector<uint8_t> codedRows(int64_t n, int64_t k) {
+  std::vector<uint16_t> w(n * k);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
+  std::vector<uint8_t> bytes(w.size() * 2);
+  std::memcpy(bytes.data(), w.data(), bytes.size());
+  return bytes;
+}
+
 TEST(WeightPanels, F32PanelsAreSixteenRowsByKByLane) {
   const int64_t n = 32, k = 5;
   std::vector<float> w(n * k);
@@ -46,11 +56,7 @@ TEST(WeightPanels, F32PanelsAreSixteenRowsByKByLane) {
 
 TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
   const int64_t n = 32, k = 64;
-  std::vector<uint16_t> w(n * k);
-  for (int64_t c = 0; c < n; ++c)
-    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
-  std::vector<uint8_t> bytes(w.size() * 2);
-  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> bytes = codedRows(n, k);
   const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Tiles, bytes, n, k);
   ASSERT_EQ(packed.size(), bytes.size());
   const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
@@ -66,11 +72,7 @@ TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
 
 TEST(WeightPanels, Bf16PairsAreSixteenRowsByPairOfK) {
   const int64_t n = 32, k = 6;
-  std::vector<uint16_t> w(n * k);
-  for (int64_t c = 0; c < n; ++c)
-    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
-  std::vector<uint8_t> bytes(w.size() * 2);
-  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> bytes = codedRows(n, k);
   const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Pairs, bytes, n, k);
   const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
   // Panel 1, pair 2 (elements 4 and 5), lane 1 = row 17.
@@ -84,11 +86,7 @@ TEST(WeightPanels, Bf16PairsAreSixteenRowsByPairOfK) {
 
 TEST(WeightPanels, Bf16PanelsAreF32PanelsOfHalves) {
   const int64_t n = 16, k = 3;
-  std::vector<uint16_t> w(n * k);
-  for (int64_t c = 0; c < n; ++c)
-    for (int64_t i = 0; i < k; ++i) w[c * k + i] = static_cast<uint16_t>(100 * c + i);
-  std::vector<uint8_t> bytes(w.size() * 2);
-  std::memcpy(bytes.data(), w.data(), bytes.size());
+  const std::vector<uint8_t> bytes = codedRows(n, k);
   const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Panels, bytes, n, k);
   const auto *p = reinterpret_cast<const uint16_t *>(packed.data());
   EXPECT_EQ(panelIndex(PanelLayout::kBf16Panels, 5, 2, k), 2 * 16 + 5);
