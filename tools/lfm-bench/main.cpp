@@ -231,8 +231,12 @@ int run(int argc, char **argv) {
                              {"conv_bytes_per_step", r->traffic.conv_bytes},
                              {"achieved_gbps", gbps},
                              {"roofline_percent", pct}});
-    if (pct > 100) {
-      // Faster than memory allows: the steps did not do the work counted.
+    // Faster than memory allows: the steps did not do the work counted. On
+    // the cpu the bound is itself a measurement, once per run on a host
+    // whose bandwidth drifts (26-32 GB/s between runs here), and the f32
+    // decode step streams at up to 1.2x of a low reading: only far above it
+    // is a broken kernel the likelier cause.
+    if (pct > (device_name == "cpu" ? 130 : 100)) {
       std::cerr << absl::StrFormat(
           "lfm-bench: warning: decode batch %d moved %.0f GB/s, %.0f%% of the device's peak: the "
           "kernels cannot have read every byte (a broken build or driver?); do not trust it\n",
