@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "CpuOps.h"
@@ -76,14 +78,21 @@ class CpuDevice final : public HostMemoryDevice {
 
 absl::Status CpuDevice::bindLaunches() {
   const Plan &plan = memory_.plan();
-  // Linear weights in the layout of their tile (WeightPanels.h).
+  // Linear weights in the layout of their tile (WeightPanels.h), a weight
+  // per task on the device's threads.
+  std::vector<std::pair<size_t, PanelLayout>> repack;
   for (size_t i = 0; i < plan.weights.size() && !reference_; ++i) {
-    const WeightSpec &spec = plan.weights[i];
-    const PanelLayout layout = panelLayoutFor(isa_, spec.dtype, bf16_panels_);
-    if (!panelsFit(plan, i, layout)) continue;
-    memory_.setWeightPanels(
-        i, layout, packPanels(layout, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
+    const PanelLayout layout = panelLayoutFor(isa_, plan.weights[i].dtype, bf16_panels_);
+    if (panelsFit(plan, i, layout)) repack.emplace_back(i, layout);
   }
+  pool_.parallelFor(static_cast<int64_t>(repack.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) {
+      const auto [i, layout] = repack[j];
+      const WeightSpec &spec = plan.weights[i];
+      memory_.setWeightPanels(
+          i, layout, packPanels(layout, memory_.weightBytes(i), spec.shape[0], spec.shape[1]));
+    }
+  });
   launches_.reserve(plan.launches.size());
   for (size_t li = 0; li < plan.launches.size(); ++li) {
     const Launch &launch = plan.launches[li];

@@ -53,7 +53,8 @@ class HostPlanMemory {
   const PlanLayout &layout() const { return layout_; }
 
   // Replaces weight `index` by the same values in panels (WeightPanels.h):
-  // its views then say so, and readBuffer/writeBuffer convert.
+  // its views then say so, and readBuffer/writeBuffer convert. Calls for
+  // different weights may run concurrently.
   void setWeightPanels(size_t index, PanelLayout layout, std::vector<uint8_t> panels);
   std::span<const uint8_t> weightBytes(size_t index) const { return weights_.buffers[index]; }
 
