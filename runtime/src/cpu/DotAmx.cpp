@@ -30,8 +30,9 @@
 // tiles (tileloadd with a 64-byte stride) instead of 16 rows read 64 bytes
 // apart; same values, same results. LFM2-350M shapes, 2 threads: decode
 // batch 1 from 31.4 to 34.7 tokens/s (median of 5), prefill 512 from 645 to
-// 672. Row-major weights (a k not a multiple of 32, a tied table of another
-// reader) keep the path below.
+// 672. Row-major weights (a k not a multiple of 32, rows not whole groups,
+// a weight some op other than linear and embedding reads) keep the path
+// below.
 //
 // Measured and left out (LFM2-350M bf16, prefill 128, 2 threads): copying
 // each 32 weight rows tile by tile into thread scratch before reusing them
