@@ -1,7 +1,16 @@
-// The AVX2/FMA dot tiles: 8 float32 lanes per element, weights widened to
-// float32 in registers (bf16 by a shift, f16 by F16C), tiles of 4 rows x 3
-// weight rows (12 accumulators + 3 weights + x: the 16 ymm registers). The
-// tail (k % 8) is added after the horizontal sum, in order.
+// The AVX2/FMA tiles:
+// - row-major weights: dot tiles, 8 float32 lanes per element, weights
+//   widened to float32 in registers (bf16 by a shift, f16 by F16C), tiles of
+//   4 rows x 3 weight rows (12 accumulators + 3 weights + x: the 16 ymm
+//   registers). The tail (k % 8) is added after the horizontal sum, in order.
+// - f32 or bf16 weights in panels of 16 rows (WeightPanels.h, kF32Panels and
+//   kBf16Panels): the broadcast GEMM tile, 6 rows x 1 panel (12 accumulators
+//   of 8 columns) for prefill, down to 1 row x 4 panels for decode; bf16
+//   widened to f32 in registers. Each output element is one FMA chain over k
+//   from zero, whatever the tile: no horizontal sums, and a panel's vectors
+//   serve up to 6 rows.
+#include <algorithm>
+
 #include "DotKernels.h"
 
 #if defined(__x86_64__)
@@ -82,7 +91,118 @@ struct Avx2Micro {
   }
 };
 
+// GCC keeps an array of accumulators in registers only if its loops are
+// unrolled before scalar replacement: without this every FMA's result was
+// also stored to the stack (prefill at half the speed of the dot tiles).
+#define LFM_UNROLL _Pragma("GCC unroll 16")
+
+// The panel tiles: MR rows of x by NP panels of 16 weight rows (two ymm
+// accumulators each) over `steps` elements of k. Per element i: NP panel
+// rows of 16 weights (64 bytes f32, 32 bytes bf16; panel j at wp + j *
+// panel) and MR broadcasts of x[r][i]. With `accumulate` the chains go on
+// from the partial sums in `out` (float32 stored and reloaded: the same bits
+// as one unbroken chain).
+template <int MR, int NP, bool kBf16>
+void panelMicro(const float *x, int64_t xs, const uint8_t *wp, int64_t panel, int64_t steps,
+                float *out, int64_t os, bool accumulate) {
+  __m256 acc[MR][2 * NP];  // [r][2j], [r][2j+1]: panel j's columns 0-7, 8-15
+  LFM_UNROLL
+  for (int r = 0; r < MR; ++r)
+    LFM_UNROLL
+    for (int j = 0; j < 2 * NP; ++j) {
+      acc[r][j] = accumulate ? _mm256_loadu_ps(out + r * os + 8 * j) : _mm256_setzero_ps();
+    }
+  constexpr int64_t kStepBytes = kBf16 ? 32 : 64;
+  for (int64_t i = 0; i < steps; ++i) {
+    // Prefetch 16 lines ahead in each panel (past its end: the next panel).
+    LFM_UNROLL
+    for (int j = 0; j < NP; ++j) {
+      _mm_prefetch(reinterpret_cast<const char *>(wp + j * panel + i * kStepBytes + 16 * 64),
+                   _MM_HINT_T0);
+    }
+    __m256 wv[2 * NP];
+    LFM_UNROLL
+    for (int j = 0; j < NP; ++j) {
+      const uint8_t *p = wp + j * panel + i * kStepBytes;
+      if constexpr (kBf16) {
+        const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16));
+        wv[2 * j] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(lo), 16));
+        wv[2 * j + 1] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(hi), 16));
+      } else {
+        wv[2 * j] = _mm256_loadu_ps(reinterpret_cast<const float *>(p));
+        wv[2 * j + 1] = _mm256_loadu_ps(reinterpret_cast<const float *>(p) + 8);
+      }
+    }
+    LFM_UNROLL
+    for (int r = 0; r < MR; ++r) {
+      const __m256 x1 = _mm256_broadcast_ss(x + r * xs + i);
+      LFM_UNROLL
+      for (int j = 0; j < 2 * NP; ++j) acc[r][j] = _mm256_fmadd_ps(x1, wv[j], acc[r][j]);
+    }
+  }
+  LFM_UNROLL
+  for (int r = 0; r < MR; ++r)
+    LFM_UNROLL
+    for (int j = 0; j < 2 * NP; ++j) _mm256_storeu_ps(out + r * os + 8 * j, acc[r][j]);
+}
+
+// Panels [p0, p1) against a block of mr <= MR rows, NP panels at a time:
+// 2 * MR * NP accumulators of the 16 ymm registers (at most 12).
+template <int MR, bool kBf16>
+void panelRowBlock(int64_t mr, const float *x, int64_t xs, const uint8_t *w, int64_t panel,
+                   int64_t steps, int64_t p0, int64_t p1, float *out, int64_t os,
+                   bool accumulate) {
+  if constexpr (MR > 1) {
+    if (mr < MR) {
+      panelRowBlock<MR - 1, kBf16>(mr, x, xs, w, panel, steps, p0, p1, out, os, accumulate);
+      return;
+    }
+  }
+  constexpr int kNp = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+  int64_t p = p0;
+  for (; p + kNp <= p1; p += kNp) {
+    panelMicro<MR, kNp, kBf16>(x, xs, w + p * panel, panel, steps, out + (p - p0) * 16, os,
+                               accumulate);
+  }
+  for (; p < p1; ++p) {
+    panelMicro<MR, 1, kBf16>(x, xs, w + p * panel, panel, steps, out + (p - p0) * 16, os,
+                             accumulate);
+  }
+}
+
+// DotTileFn over weights in panels (x float32): c0 and c1 multiples of 16.
+// Up to 6 rows (decode) stream the panels once. More rows go 2 panels and
+// 8 KB of each at a time, every block of 6 rows over that piece while it is
+// in L1: the weights come from memory once instead of once per row block.
+template <bool kBf16>
+void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64_t, int64_t k,
+               int64_t c0, int64_t c1, float *out, int64_t os) {
+  constexpr int kRows = 6;
+  constexpr int64_t kGroup = 2, kStepBytes = kBf16 ? 32 : 64, kChunk = 8192 / kStepBytes;
+  const auto *x = static_cast<const float *>(xv);
+  const int64_t panel = k * kStepBytes, p0 = c0 / 16, p1 = c1 / 16;
+  if (rows <= kRows) {
+    panelRowBlock<kRows, kBf16>(rows, x, xs, w, panel, k, p0, p1, out, os, false);
+    return;
+  }
+  for (int64_t p = p0; p < p1; p += kGroup) {
+    const int64_t pe = std::min(p + kGroup, p1);
+    for (int64_t i0 = 0; i0 < k; i0 += kChunk) {
+      const int64_t steps = std::min(kChunk, k - i0);
+      for (int64_t r0 = 0; r0 < rows; r0 += kRows) {
+        panelRowBlock<kRows, kBf16>(std::min<int64_t>(kRows, rows - r0), x + r0 * xs + i0, xs,
+                                    w + i0 * kStepBytes, panel, steps, p, pe,
+                                    out + r0 * os + (p - p0) * 16, os, i0 > 0);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+DotTileFn avx2PanelTile() { return panelTile<false>; }
+DotTileFn avx2Bf16WidePanelTile() { return panelTile<true>; }
 
 DotKernel avx2DotKernel(DType dtype) {
   switch (dtype) {
@@ -99,5 +219,7 @@ LFM_ISA_TARGET_END
 #else
 namespace lfm::cpu {
 DotKernel avx2DotKernel(DType) { return {}; }
+DotTileFn avx2PanelTile() { return nullptr; }
+DotTileFn avx2Bf16WidePanelTile() { return nullptr; }
 }  // namespace lfm::cpu
 #endif

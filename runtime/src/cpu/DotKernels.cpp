@@ -25,6 +25,11 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
 }
 
 PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
+  if (isa == Isa::kAvx2) {
+    if (dtype == DType::kF32 && avx2PanelTile() != nullptr) return PanelLayout::kF32Panels;
+    if (dtype == DType::kBF16 && avx2Bf16WidePanelTile() != nullptr) return PanelLayout::kBf16Panels;
+    return PanelLayout::kRowMajor;
+  }
   const bool avx512 = isa == Isa::kAmx || isa == Isa::kAvx512Bf16 || isa == Isa::kAvx512;
   if (dtype == DType::kF32 && avx512 && avx512PanelTile() != nullptr) return PanelLayout::kF32Panels;
   if (dtype == DType::kBF16 && bf16_panels && avx512 && avx512Bf16WidePanelTile() != nullptr) {
@@ -43,7 +48,12 @@ PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
   return PanelLayout::kRowMajor;
 }
 
-DotKernel panelKernel(PanelLayout layout) {
+DotKernel panelKernel(Isa isa, PanelLayout layout) {
+  if (isa == Isa::kAvx2) {
+    if (layout == PanelLayout::kF32Panels) return {XFormat::kF32, avx2PanelTile()};
+    if (layout == PanelLayout::kBf16Panels) return {XFormat::kF32, avx2Bf16WidePanelTile()};
+    return {};
+  }
   switch (layout) {
     case PanelLayout::kF32Panels: return {XFormat::kF32, avx512PanelTile()};
     case PanelLayout::kBf16Tiles: return {XFormat::kBF16Tiles, amxTiledBf16Tile()};

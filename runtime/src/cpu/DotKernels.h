@@ -48,9 +48,10 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 // bf16 panels (widened to f32) with x float32. bf16 takes AMX tiles where
 // the CPU has them, else pairs; `bf16_panels` (LFM_CPU_BF16=panels) asks
 // for bf16 panels on any AVX-512 CPU instead: decode at the read bandwidth,
-// prefill at the f32 rate.
+// prefill at the f32 rate. On AVX2 CPUs f32 and bf16 take panels (the
+// AVX2 tiles). The kernel of a layout is `isa`'s.
 PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels = false);
-DotKernel panelKernel(PanelLayout layout);
+DotKernel panelKernel(Isa isa, PanelLayout layout);
 
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
 // function is null where the build or the architecture lacks that Isa.
@@ -62,6 +63,8 @@ DotTileFn avx512PanelTile();
 DotTileFn avx512Bf16PanelTile();
 DotTileFn avx512Bf16WidePanelTile();
 DotTileFn amxTiledBf16Tile();
+DotTileFn avx2PanelTile();
+DotTileFn avx2Bf16WidePanelTile();
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from

@@ -57,7 +57,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   // number of weight blocks, so of x's blocks of 32).
   // Weights the device repacked (WeightPanels.h) take their layout's tile.
   const DotKernel kernel = w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
-                           : w.layout != PanelLayout::kRowMajor ? panelKernel(w.layout)
+                           : w.layout != PanelLayout::kRowMajor ? panelKernel(step.isa, w.layout)
                                                                 : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);

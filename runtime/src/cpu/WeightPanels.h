@@ -1,7 +1,7 @@
 // Linear weights in the layout their tile streams: the cpu device repacks a
 // weight W [n, k] that only linears read (operand 1) at plan load, once:
-//  - f32, for the AVX-512 panel tile: panels of 16 rows, [n/16][k][16]
-//    floats. The tile broadcasts x[r][i] and reads W's 16 values of i as one
+//  - f32, for the AVX-512 and AVX2 panel tiles: panels of 16 rows,
+//    [n/16][k][16] floats. The tile broadcasts x[r][i] and reads W's 16 values of i as one
 //    vector, so every output element is one FMA chain over i = 0..k-1 from
 //    zero whatever the rows in the step (batch invariance). The dot-product
 //    tiles reduce 16 lanes at the end instead and need W row-major.
@@ -12,10 +12,13 @@
 //  - bf16, for the AVX512_BF16 panel tile: panels of 16 rows by pairs of k,
 //    [n/16][k/2][16][2]; vdpbf16ps against a broadcast pair of x, so each
 //    output element is one chain of pair dot products over k, as above.
+//  - bf16 on AVX2 CPUs (and on AVX-512 ones with LFM_CPU_BF16=panels):
+//    panels of 16 rows as for f32, [n/16][k][16] bf16, widened to f32 in
+//    registers by the f32 panel tile's scheme.
 // The embedding that a tied lm_head shares reads its rows in either layout
 // (Tensor::loadRow); weights that any other op reads stay row-major, as do
 // quantized ones.
-// Measured: DotAvx512.cpp's and DotAmx.cpp's headers.
+// Measured: DotAvx512.cpp's, DotAmx.cpp's and DotAvx2.cpp's headers.
 #ifndef LFM_RUNTIME_CPU_WEIGHTPANELS_H
 #define LFM_RUNTIME_CPU_WEIGHTPANELS_H
 

@@ -146,6 +146,7 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
   };
   for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
                   Case{"avx512bf16", DType::kBF16}, Case{"amx", DType::kBF16, "panels"},
+                  Case{"avx2", DType::kF32}, Case{"avx2", DType::kBF16},
                   Case{"portable", DType::kF32}}) {
     SCOPED_TRACE(std::string(cs.isa) + (cs.dtype == DType::kF32 ? " f32" : " bf16"));
     const int64_t n = 32, k = 64, rows = 3;
@@ -187,8 +188,10 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
     const char *bf16 = nullptr;  // LFM_CPU_BF16
   };
   for (Case cs : {Case{"avx512", DType::kF32}, Case{"amx", DType::kBF16},
-                  Case{"avx512bf16", DType::kBF16}, Case{"amx", DType::kBF16, "panels"}}) {
-    SCOPED_TRACE(std::string(cs.isa) + (cs.bf16 ? " panels" : ""));
+                  Case{"avx512bf16", DType::kBF16}, Case{"amx", DType::kBF16, "panels"},
+                  Case{"avx2", DType::kF32}, Case{"avx2", DType::kBF16}}) {
+    SCOPED_TRACE(std::string(cs.isa) + (cs.dtype == DType::kF32 ? " f32" : " bf16") +
+                 (cs.bf16 ? " panels" : ""));
     const int64_t vocab = 48, hidden = 64;
     PlanBuilder b(vocab, 8);
     BufferRef table = b.weight({vocab, hidden}, randomValues(vocab * hidden, 9), cs.dtype);
