@@ -214,7 +214,7 @@ TEST(CpuFastKernels, ShortConvMatchesReferenceBitForBit) {
 // logits are bit-identical decoded alone and beside other sequences, and
 // close to the reference kernels'.
 TEST(CpuFastKernels, ModelLogitsAreBatchInvariant) {
-  for (const char *isa : {"avx512bf16", "amx", "amx+panels"})
+  for (const char *isa : {"avx2", "avx512bf16", "amx", "amx+panels"})
   for (DType dt : {DType::kF32, DType::kBF16}) {
     SCOPED_TRACE(std::string(isa) + " " + typeName(dt));
     TinyWeights w;
