@@ -124,40 +124,31 @@ absl::StatusOr<std::vector<int32_t>> readIds(const std::string &path) {
 struct Runner {
   std::unique_ptr<Session> session;
   std::string name;
-  TokenizerFiles tokenizer;
-  std::string tokenizer_origin, tokenizer_note;
+  LoadedModel model;  // its text files and tokenizer note (weights moved to the session)
 };
 
 absl::StatusOr<Runner> openRunner(const std::string &artifact, const std::string &weights,
                                   const DeviceOptions &device_options, int64_t ctx) {
   LFM_ASSIGN_OR_RETURN(CreatedDevice device, createDevice(device_options));
-  LFM_ASSIGN_OR_RETURN(LoadedModel model, loadModel({artifact, weights, std::nullopt}));
-  LFM_RETURN_IF_ERROR(bindModelKernels(device_options, device, model.plan, model.kernels));
   Runner r;
+  LFM_ASSIGN_OR_RETURN(r.model, loadModel({artifact, weights, std::nullopt}));
+  LFM_RETURN_IF_ERROR(bindModelKernels(device_options, device, r.model.plan, r.model.kernels));
   r.name = artifact;
-  r.tokenizer = std::move(model.tokenizer);
-  r.tokenizer_origin = model.tokenizer_origin;
-  r.tokenizer_note = model.tokenizer_note;
-  LFM_ASSIGN_OR_RETURN(r.session, Session::create(std::move(device.device), model.plan,
-                                                  std::move(model.weights), {1, ctx}));
+  LFM_ASSIGN_OR_RETURN(r.session, Session::create(std::move(device.device), r.model.plan,
+                                                  std::move(r.model.weights), {1, ctx}));
   return r;
 }
 
-absl::StatusOr<std::vector<int32_t>> tokenize(const Options &o, const Runner &model) {
-  TokenizerFiles files = model.tokenizer;
-  std::string origin = model.tokenizer_origin;
-  if (!o.tokenizer.empty()) {
-    LFM_ASSIGN_OR_RETURN(files, readTokenizerFilesAt(o.tokenizer));
-    origin = o.tokenizer;
-  } else if (files.tokenizer_json.empty()) {
+absl::StatusOr<std::vector<int32_t>> tokenize(const Options &o, const Runner &r) {
+  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text, loadModelText(r.model, o.tokenizer));
+  if (!text) {
     return absl::FailedPreconditionError(absl::StrCat(
         o.artifact, " carries no tokenizer",
-        model.tokenizer_note.empty() ? "" : absl::StrCat(" and ", model.tokenizer_note),
+        r.model.tokenizer_note.empty() ? "" : absl::StrCat(" and ", r.model.tokenizer_note),
         "; give --tokenizer PATH or --ids FILE"));
   }
-  LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(files, origin));
   LFM_ASSIGN_OR_RETURN(std::string contents, readFileToString(o.text, kMaxInputBytes));
-  absl::StatusOr<std::vector<int32_t>> ids = text.tokenizer->encode(contents, /*add_special_tokens=*/false);
+  absl::StatusOr<std::vector<int32_t>> ids = text->tokenizer->encode(contents, /*add_special_tokens=*/false);
   if (!ids.ok()) return absl::Status(ids.status().code(), absl::StrCat(o.text, ": ", ids.status().message()));
   return ids;
 }

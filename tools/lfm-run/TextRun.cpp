@@ -74,20 +74,16 @@ absl::StatusOr<GenerateResult> generateText(Session &session, const TextModel &t
 absl::StatusOr<TextModel> loadRunTextModel(const std::string &tokenizer_path,
                                            const LoadedModel &model,
                                            const std::string &artifact_path) {
-  if (!tokenizer_path.empty()) {
-    LFM_ASSIGN_OR_RETURN(TokenizerFiles files, readTokenizerFilesAt(tokenizer_path));
-    return loadTextModel(files, tokenizer_path);
-  }
+  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text, loadModelText(model, tokenizer_path));
+  if (text) return std::move(*text);
   if (!model.tokenizer_note.empty())
     return absl::FailedPreconditionError(absl::StrCat(
         artifact_path, " carries no tokenizer and ", model.tokenizer_note,
         "; give --tokenizer PATH for text, or --prompt-ids"));
-  if (model.tokenizer.tokenizer_json.empty())
-    return absl::FailedPreconditionError(absl::StrCat(
-        artifact_path,
-        " carries no tokenizer (compile it from a folder with tokenizer.json or a GGUF, run it "
-        "with --weights MODEL.gguf, or give --tokenizer PATH; --prompt-ids needs none)"));
-  return loadTextModel(model.tokenizer, model.tokenizer_origin);
+  return absl::FailedPreconditionError(absl::StrCat(
+      artifact_path,
+      " carries no tokenizer (compile it from a folder with tokenizer.json or a GGUF, run it "
+      "with --weights MODEL.gguf, or give --tokenizer PATH; --prompt-ids needs none)"));
 }
 
 absl::StatusOr<GenerateResult> runTextPrompts(Session &session, const TextModel &text,

@@ -24,27 +24,13 @@ namespace {
 
 using namespace lfm;
 
-// The text files: --tokenizer when given, else the model's (the artifact's,
-// or its GGUF weights').
-absl::StatusOr<std::optional<TextModel>> loadText(const tools::ServeOptions &opt,
-                                                  const LoadedModel &model) {
-  if (!opt.tokenizer.empty()) {
-    LFM_ASSIGN_OR_RETURN(TokenizerFiles files, readTokenizerFilesAt(opt.tokenizer));
-    LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(files, opt.tokenizer));
-    return std::optional<TextModel>(std::move(text));
-  }
-  if (model.tokenizer.tokenizer_json.empty()) return std::optional<TextModel>();
-  LFM_ASSIGN_OR_RETURN(TextModel text, loadTextModel(model.tokenizer, model.tokenizer_origin));
-  return std::optional<TextModel>(std::move(text));
-}
-
 absl::StatusOr<tools::ServedModel> loadServedModel(const tools::ServeOptions &opt) {
   const DeviceOptions device_options{opt.device, opt.threads};
   LFM_ASSIGN_OR_RETURN(CreatedDevice device, createDevice(device_options));
   LFM_ASSIGN_OR_RETURN(LoadedModel model,
                        loadModel({opt.artifact, opt.weights, opt.random_seed}));
   tools::ServedModel served;
-  LFM_ASSIGN_OR_RETURN(served.text, loadText(opt, model));
+  LFM_ASSIGN_OR_RETURN(served.text, loadModelText(model, opt.tokenizer));
   GenerationConfig generation;
   if (served.text) {
     generation = served.text->generation;

@@ -37,6 +37,7 @@
 #include "lfm/Sampler.h"
 #include "lfm/Session.h"
 #include "lfm/StatePool.h"
+#include "lfm/TextModel.h"
 #include "lfm/WeightLoader.h"
 
 namespace lfm {
@@ -71,6 +72,13 @@ struct LoadedModel {
 // GGUF whose tokenizer is unsupported still loads (see tokenizer_note).
 absl::StatusOr<LoadedModel> loadModel(const ModelSource &source,
                                       const ProgressFn &progress = stderrProgress("loading weights"));
+
+// The model's text side (tokenizer, chat template, generation defaults):
+// from `tokenizer_path` (a folder, tokenizer.json or GGUF) when given, else
+// from the files `model` carries; nullopt when it carries none
+// (model.tokenizer_note says why when that is known).
+absl::StatusOr<std::optional<TextModel>> loadModelText(const LoadedModel &model,
+                                                       const std::string &tokenizer_path);
 
 }  // namespace lfm
 
