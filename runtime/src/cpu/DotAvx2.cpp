@@ -91,11 +91,6 @@ struct Avx2Micro {
   }
 };
 
-// GCC keeps an array of accumulators in registers only if its loops are
-// unrolled before scalar replacement: without this every FMA's result was
-// also stored to the stack (prefill at half the speed of the dot tiles).
-#define LFM_UNROLL _Pragma("GCC unroll 16")
-
 // The panel tiles: MR rows of x by NP panels of 16 weight rows (two ymm
 // accumulators each) over `steps` elements of k. Per element i: NP panel
 // rows of 16 weights (64 bytes f32, 32 bytes bf16; panel j at wp + j *

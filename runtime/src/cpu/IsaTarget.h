@@ -21,4 +21,10 @@
 #define LFM_ISA_TARGET_END _Pragma("GCC pop_options")
 #endif
 
+// Before a loop of constant trip count over an array of vector registers
+// (accumulators, a tile's weights): GCC keeps such an array in registers
+// only if its loops are unrolled before scalar replacement; without the
+// pragma it stored every FMA's result to the stack as well.
+#define LFM_UNROLL _Pragma("GCC unroll 16")
+
 #endif  // LFM_RUNTIME_CPU_ISATARGET_H

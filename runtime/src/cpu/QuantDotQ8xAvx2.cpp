@@ -32,6 +32,13 @@ using namespace quant;
 inline __m256i load256(const uint8_t *p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
 }
+// An f16 scale by F16C: quant::loadF16's value in one instruction, not a
+// branchy integer conversion per block.
+inline float f16(const uint8_t *p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return _cvtsh_ss(h);
+}
 struct WStep {
   __m256i u, s16;
   __m256 ws, wm;
@@ -44,7 +51,7 @@ struct Q8_0 {
   static constexpr bool kSigned = true, kMin = false;
   static constexpr int kBias = 0;
   static WStep decode(const uint8_t *b, int) {
-    return {load256(b + 2), _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b)), _mm256_setzero_ps()};
+    return {load256(b + 2), _mm256_set1_epi16(1), _mm256_set1_ps(f16(b)), _mm256_setzero_ps()};
   }
 };
 
@@ -57,7 +64,7 @@ struct Q4_0 {
     const __m256i u = _mm256_and_si256(
         _mm256_inserti128_si256(_mm256_castsi128_si256(v), _mm_srli_epi16(v, 4), 1),
         _mm256_set1_epi8(15));
-    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b)), _mm256_setzero_ps()};
+    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(f16(b)), _mm256_setzero_ps()};
   }
 };
 
@@ -71,8 +78,8 @@ struct Q4_K {
     const __m256i u = _mm256_and_si256(_mm256_srli_epi16(v, 4 * (s % 2)), _mm256_set1_epi8(15));
     uint8_t sc, m;
     q4kScaleMin(s, b + kQ4_KScales, &sc, &m);
-    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(loadF16(b) * sc),
-            _mm256_set1_ps(-(loadF16(b + 2) * m))};
+    return {u, _mm256_set1_epi16(1), _mm256_set1_ps(f16(b) * sc),
+            _mm256_set1_ps(-(f16(b + 2) * m))};
   }
 };
 
@@ -91,7 +98,7 @@ struct Q6_K {
     return {_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)),
             _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(sc[0])),
                                     _mm_set1_epi16(sc[1]), 1),
-            _mm256_set1_ps(loadF16(b + kQ6_KD)), _mm256_setzero_ps()};
+            _mm256_set1_ps(f16(b + kQ6_KD)), _mm256_setzero_ps()};
   }
 };
 
@@ -135,15 +142,21 @@ struct Micro {
     const int64_t k = blocks * kElems;
     constexpr int kSteps = static_cast<int>(kElems / 32);
     __m256 acc[M][N];
+    LFM_UNROLL
     for (int r = 0; r < M; ++r)
+      LFM_UNROLL
       for (int j = 0; j < N; ++j) acc[r][j] = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < blocks; ++blk) {
+      LFM_UNROLL
       for (int s = 0; s < kSteps; ++s) {
         const int64_t e0 = blk * kElems + 32 * s;
         XStep xv[M];
+        LFM_UNROLL
         for (int r = 0; r < M; ++r) xv[r] = loadX<F>(x + r * xs, k, e0);
+        LFM_UNROLL
         for (int j = 0; j < N; ++j) {
           const WStep wv = F::decode(w + j * rb + blk * kBytes, s);
+          LFM_UNROLL
           for (int r = 0; r < M; ++r) {
             __m256i p;
             if constexpr (F::kSigned) {
