@@ -8,7 +8,11 @@
 //   of 8 columns) for prefill, down to 1 row x 4 panels for decode; bf16
 //   widened to f32 in registers. Each output element is one FMA chain over k
 //   from zero, whatever the tile: no horizontal sums, and a panel's vectors
-//   serve up to 6 rows.
+//   serve up to 6 rows. LFM2-350M shapes, 2 threads, an AMD EPYC (Zen 3,
+//   AVX2 only), scripts/cpu-bench 350m beside llama.cpp's AVX2 build:
+//   bf16 decode b1 36.9 tokens/s (llama.cpp 35.0), prefill 128 / 512 at
+//   259 / 224 (171 / 175); f32 decode b1 22.2 (21.6), prefill 255 / 237
+//   (193 / 208). Before, with the dot tiles: bf16 decode b1 24, f32 18.
 #include <algorithm>
 
 #include "DotKernels.h"
