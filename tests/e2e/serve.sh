@@ -40,7 +40,10 @@ py=$venv/bin/python
 start() {
   local name=$1
   shift
-  "$serve" "$@" --port 0 >"$tmp/$name.log" 2>&1 &
+  # The log exists before the poll below reads it (the background job opens
+  # its redirection when it gets to run: on a busy machine, after the poll).
+  : >"$tmp/$name.log"
+  "$serve" "$@" --port 0 >>"$tmp/$name.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   port=
