@@ -29,6 +29,13 @@ namespace {
 
 using namespace quant;
 
+// Software prefetch distance in each weight row's stream. Without it the
+// decode GEMV read well below the bandwidth (the hardware prefetcher falls
+// behind the per-byte work of unpacking): LFM2-350M GGUFs, 2 threads, this
+// Zen 3, decode batch 1 best of 3 runs, q8_0 40.0 -> 47.6 tokens/s and
+// q4_0 38.4 -> 51.6 (512 and 2048 bytes measured within the noise of 1024).
+constexpr int64_t kPrefetchBytes = 1024;
+
 inline __m256i load256(const uint8_t *p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
 }
@@ -147,6 +154,13 @@ struct Micro {
       LFM_UNROLL
       for (int j = 0; j < N; ++j) acc[r][j] = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < blocks; ++blk) {
+      // Each weight row's stream, kPrefetchBytes ahead (past a row's end:
+      // the next row, which is contiguous).
+      LFM_UNROLL
+      for (int j = 0; j < N; ++j) {
+        _mm_prefetch(reinterpret_cast<const char *>(w + j * rb + blk * kBytes + kPrefetchBytes),
+                     _MM_HINT_T0);
+      }
       LFM_UNROLL
       for (int s = 0; s < kSteps; ++s) {
         const int64_t e0 = blk * kElems + 32 * s;
