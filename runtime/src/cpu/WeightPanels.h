@@ -1,10 +1,11 @@
 // Linear weights in the layout their tile streams: the cpu device repacks a
 // weight W [n, k] that only linears read (operand 1) at plan load, once:
 //  - f32, for the AVX-512 and AVX2 panel tiles: panels of 16 rows,
-//    [n/16][k][16] floats. The tile broadcasts x[r][i] and reads W's 16 values of i as one
-//    vector, so every output element is one FMA chain over i = 0..k-1 from
-//    zero whatever the rows in the step (batch invariance). The dot-product
-//    tiles reduce 16 lanes at the end instead and need W row-major.
+//    [n/16][k][16] floats. The tile broadcasts x[r][i] and reads W's 16
+//    values of i as one vector, so every output element is one FMA chain
+//    over i = 0..k-1 from zero whatever the rows in the step (batch
+//    invariance). The dot-product tiles reduce 16 lanes at the end instead
+//    and need W row-major.
 //  - bf16, for the AMX tile: its A tiles in order, [n/16][k/32][16][32]
 //    bf16 (k a multiple of 32): a group of 16 rows is one sequential stream
 //    of 1 KB tiles instead of 16 rows read 64 bytes at a time. The same
