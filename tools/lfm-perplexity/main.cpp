@@ -124,27 +124,34 @@ absl::StatusOr<std::vector<int32_t>> readIds(const std::string &path) {
 struct Runner {
   std::unique_ptr<Session> session;
   std::string name;
-  LoadedModel model;  // its text files and tokenizer note (weights moved to the session)
+  // The model's tokenizer files, where they came from, and why they are
+  // missing when that is known (LoadedModel's fields of those names).
+  TokenizerFiles tokenizer;
+  std::string tokenizer_origin;
+  std::string tokenizer_note;
 };
 
 absl::StatusOr<Runner> openRunner(const std::string &artifact, const std::string &weights,
                                   const DeviceOptions &device_options, int64_t ctx) {
   LFM_ASSIGN_OR_RETURN(CreatedDevice device, createDevice(device_options));
   Runner r;
-  LFM_ASSIGN_OR_RETURN(r.model, loadModel({artifact, weights, std::nullopt}));
-  LFM_RETURN_IF_ERROR(bindModelKernels(device_options, device, r.model.plan, r.model.kernels));
+  LFM_ASSIGN_OR_RETURN(LoadedModel model, loadModel({artifact, weights, std::nullopt}));
+  LFM_RETURN_IF_ERROR(bindModelKernels(device_options, device, model.plan, model.kernels));
   r.name = artifact;
-  LFM_ASSIGN_OR_RETURN(r.session, Session::create(std::move(device.device), r.model.plan,
-                                                  std::move(r.model.weights), {1, ctx}));
+  LFM_ASSIGN_OR_RETURN(r.session, Session::create(std::move(device.device), model.plan,
+                                                  std::move(model.weights), {1, ctx}));
+  r.tokenizer = std::move(model.tokenizer);
+  r.tokenizer_origin = std::move(model.tokenizer_origin);
+  r.tokenizer_note = std::move(model.tokenizer_note);
   return r;
 }
 
 absl::StatusOr<std::vector<int32_t>> tokenize(const Options &o, const Runner &r) {
-  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text, loadModelText(r.model, o.tokenizer));
+  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text, loadModelText(r.tokenizer, r.tokenizer_origin, o.tokenizer));
   if (!text) {
     return absl::FailedPreconditionError(absl::StrCat(
         o.artifact, " carries no tokenizer",
-        r.model.tokenizer_note.empty() ? "" : absl::StrCat(" and ", r.model.tokenizer_note),
+        r.tokenizer_note.empty() ? "" : absl::StrCat(" and ", r.tokenizer_note),
         "; give --tokenizer PATH or --ids FILE"));
   }
   LFM_ASSIGN_OR_RETURN(std::string contents, readFileToString(o.text, kMaxInputBytes));

@@ -79,6 +79,11 @@ absl::StatusOr<LoadedModel> loadModel(const ModelSource &source,
 // (model.tokenizer_note says why when that is known).
 absl::StatusOr<std::optional<TextModel>> loadModelText(const LoadedModel &model,
                                                        const std::string &tokenizer_path);
+// The same from a model's tokenizer files alone (`origin`: the file they came
+// from, for messages), for a caller that keeps those and not the model.
+absl::StatusOr<std::optional<TextModel>> loadModelText(const TokenizerFiles &model_files,
+                                                       const std::string &origin,
+                                                       const std::string &tokenizer_path);
 
 }  // namespace lfm
 
