@@ -9,8 +9,8 @@
 #    quantized to Q8 blocks, within the bound below;
 # 2. the unquantized golden logits, within a bound measured on these cases.
 #    Their weights are random (uniform, no outliers), the worst case for
-#    block quantization: q8_0 was seen at max |diff| 0.85-1.95 with 0-4 of
-#    12-48 argmax changes (bound 2.5, 5 changes); q4_0 at 13.7-20.6 with most
+#    block quantization: q8_0 was seen at max |diff| 0.85-2.48 with 0-5 of
+#    12-48 argmax changes (bound 3, 7 changes); q4_0 at 13.7-20.6 with most
 #    argmaxes changed, so for q4_0 this is only a sanity bound (30);
 # 3. --embed-weights: the packed quantized bytes give the same logits.
 # 4. the trained demo model (models/lfm2-kjv) on a Genesis prompt, against
@@ -27,11 +27,18 @@ device=cpu
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/golden_lib.bash"
 # format, max |diff| against the unquantized golden, argmax changes allowed.
-specs=("q8_0 2.5 5" "q4_0 30 48")
+specs=("q8_0 3 7" "q4_0 30 48")
 # The default path quantizes x to Q8 blocks (llama.cpp's way): against the
-# dequantized f32 model it was seen at max |diff| 0.68-1.77 with 0-5 of
-# 12-72 argmax changes on these random weights (bound 2.5, 6 changes).
-q8x_tol=2.5 q8x_flips=6
+# dequantized f32 model it was seen at max |diff| 0.68-1.79 with 0-9 of
+# 12-72 argmax changes on these random weights (bound 2.5, 10 changes).
+# Which logits flip follows the summation order: a last-bit change moves
+# some x element across a rounding boundary of its Q8 code. On case4's
+# q8_0 model the portable tiles (the oracle, one float term per block in
+# block order) and the AVX2 panel tiles (the same order) both change 7 of
+# 48 argmaxes (9 of 72 in the batch) and reach 2.48 against the golden
+# logits (5 changes); the AVX2 row-major tiles, which sum 8 lanes per
+# block, changed 4 (mean KL to the dequantized model 0.0156 against 0.0171).
+q8x_tol=2.5 q8x_flips=10
 for dir in "$data"/golden/*/; do
   read_case "$dir"
   golden=$case

@@ -82,7 +82,9 @@ absl::Status CpuDevice::bindLaunches() {
   // per task on the device's threads.
   std::vector<std::pair<size_t, PanelLayout>> repack;
   for (size_t i = 0; i < plan.weights.size() && !reference_; ++i) {
-    const PanelLayout layout = panelLayoutFor(isa_, plan.weights[i].dtype, bf16_panels_);
+    const WeightSpec &spec = plan.weights[i];
+    const PanelLayout layout = spec.quant ? quantPanelLayoutFor(isa_, *spec.quant, quantize_x_)
+                                          : panelLayoutFor(isa_, spec.dtype, bf16_panels_);
     if (panelsFit(plan, i, layout)) repack.emplace_back(i, layout);
   }
   pool_.parallelFor(static_cast<int64_t>(repack.size()), 1, [&](int64_t begin, int64_t end) {

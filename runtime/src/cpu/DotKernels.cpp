@@ -48,10 +48,24 @@ PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
   return PanelLayout::kRowMajor;
 }
 
+PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
+  // LFM2-350M q4_0 GGUF (its q6_k lm_head stays row-major), 2 threads, this
+  // Zen 3: QuantPanelAvx2.cpp's header has the figures.
+  if (isa != Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
+  const PanelLayout layout = format == QuantFormat::kQ4_0   ? PanelLayout::kQ4_0Panels
+                             : format == QuantFormat::kQ8_0 ? PanelLayout::kQ8_0Panels
+                                                            : PanelLayout::kRowMajor;
+  if (layout == PanelLayout::kRowMajor || avx2QuantPanelTile(layout) == nullptr) {
+    return PanelLayout::kRowMajor;
+  }
+  return layout;
+}
+
 DotKernel panelKernel(Isa isa, PanelLayout layout) {
   if (isa == Isa::kAvx2) {
     if (layout == PanelLayout::kF32Panels) return {XFormat::kF32, avx2PanelTile()};
     if (layout == PanelLayout::kBf16Panels) return {XFormat::kF32, avx2Bf16WidePanelTile()};
+    if (quantPanels(layout)) return {XFormat::kQ8, avx2QuantPanelTile(layout)};
     return {};
   }
   switch (layout) {
@@ -59,6 +73,8 @@ DotKernel panelKernel(Isa isa, PanelLayout layout) {
     case PanelLayout::kBf16Tiles: return {XFormat::kBF16Tiles, amxTiledBf16Tile()};
     case PanelLayout::kBf16Pairs: return {XFormat::kBF16, avx512Bf16PanelTile()};
     case PanelLayout::kBf16Panels: return {XFormat::kF32, avx512Bf16WidePanelTile()};
+    case PanelLayout::kQ4_0Panels:  // AVX2 only
+    case PanelLayout::kQ8_0Panels:
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -14,6 +14,7 @@
 #include "Isa.h"
 #include "WeightPanels.h"
 #include "lfm/Plan.h"
+#include "lfm/QuantFormats.h"
 
 namespace lfm::cpu {
 
@@ -51,6 +52,10 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 // prefill at the f32 rate. On AVX2 CPUs f32 and bf16 take panels (the
 // AVX2 tiles). The kernel of a layout is `isa`'s.
 PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels = false);
+// The same for a quantized weight: q4_0 and q8_0 take their panels on AVX2
+// CPUs when x is quantized (`quantize_x`, the default: the tiles read x as
+// kQ8).
+PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x);
 DotKernel panelKernel(Isa isa, PanelLayout layout);
 
 // Per Isa (DotPortable.cpp, DotAvx2.cpp, DotAvx512.cpp, DotAmx.cpp); a tile
@@ -65,6 +70,7 @@ DotTileFn avx512Bf16WidePanelTile();
 DotTileFn amxTiledBf16Tile();
 DotTileFn avx2PanelTile();
 DotTileFn avx2Bf16WidePanelTile();
+DotTileFn avx2QuantPanelTile(PanelLayout layout);  // QuantPanelAvx2.cpp
 
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from

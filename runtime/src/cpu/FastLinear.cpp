@@ -13,7 +13,9 @@
 // Quantized weights (lfm/QuantFormats.h) take the same path with the
 // QuantDot.h tiles: by default phase 1 also quantizes each row of x to Q8
 // blocks once (llama.cpp's way) for the integer-dot tiles; with
-// LFM_CPU_QUANT_X=f32 the tiles read x as float32.
+// LFM_CPU_QUANT_X=f32 the tiles read x as float32. Weights the device
+// repacked (WeightPanels.h: f32, bf16, and q4_0 on AVX2) take their layout's
+// tile.
 // The column split does not change any element's arithmetic, and every row
 // is reduced by the same per-element code whatever the number of rows: the
 // result of a row is independent of the rest of the step.
@@ -56,9 +58,9 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   // With step.quantize_x they dot x quantized to Q8 blocks (k is a whole
   // number of weight blocks, so of x's blocks of 32).
   // Weights the device repacked (WeightPanels.h) take their layout's tile.
-  const DotKernel kernel = w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
-                           : w.layout != PanelLayout::kRowMajor ? panelKernel(step.isa, w.layout)
-                                                                : selectDotKernel(step.isa, w.dtype);
+  const DotKernel kernel = w.layout != PanelLayout::kRowMajor ? panelKernel(step.isa, w.layout)
+                           : w.quant ? selectQuantDotKernel(step.isa, *w.quant, step.quantize_x)
+                                     : selectDotKernel(step.isa, w.dtype);
 
   float *xf = ws.floats(kLinearX, rows * k);
   uint16_t *xb = kernel.x_format == XFormat::kBF16 ? ws.halves(kLinearX, rows * k) : nullptr;

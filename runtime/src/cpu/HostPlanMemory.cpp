@@ -208,7 +208,9 @@ absl::StatusOr<std::vector<float>> HostPlanMemory::readBuffer(BufferRef ref, int
                                                               const DeviceState *state) const {
   LFM_ASSIGN_OR_RETURN(Tensor t, accessView(ref, rows, state));
   std::vector<float> values(t.rows * t.width);
-  if (t.layout != PanelLayout::kRowMajor) {
+  if (t.quant) {  // dequantized, from either layout
+    for (int64_t r = 0; r < t.rows; ++r) t.loadRow(r, values.data() + r * t.width);
+  } else if (t.layout != PanelLayout::kRowMajor) {
     const std::vector<uint8_t> w = unpackPanels(t.layout, weights_.buffers[ref.index], t.rows, t.width);
     loadFloats(w.data(), t.dtype, t.rows * t.width, values.data());
   } else {
@@ -224,6 +226,10 @@ absl::Status HostPlanMemory::writeBuffer(BufferRef ref, int64_t rows, DeviceStat
     return absl::InvalidArgumentError(absl::StrCat(device_, ": ", t.name, " holds ",
                                                    t.rows * t.width, " values, got ",
                                                    values.size()));
+  }
+  if (t.quant) {
+    return absl::InvalidArgumentError(absl::StrCat(device_, ": ", t.name,
+                                                   " is quantized; it is not written as floats"));
   }
   if (t.layout != PanelLayout::kRowMajor) {
     std::vector<uint8_t> w(t.rows * t.width * dtypeSize(t.dtype));

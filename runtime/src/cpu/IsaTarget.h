@@ -27,4 +27,10 @@
 // pragma it stored every FMA's result to the stack as well.
 #define LFM_UNROLL _Pragma("GCC unroll 16")
 
+// Pins vector `v` in a register at this point: the integer adds before and
+// after it are not reassociated across it. GCC otherwise regrouped a
+// tile's chain of int16 adds into a tree whose pending terms no longer fit
+// in 16 ymm registers (stack spills in the inner loop).
+#define LFM_PIN(v) __asm__("" : "+x"(v))
+
 #endif  // LFM_RUNTIME_CPU_ISATARGET_H

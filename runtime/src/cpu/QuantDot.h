@@ -37,10 +37,12 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 // A row of x of k elements (k a multiple of 32) is quantized once, as
 // ggml's quantize_row_q8_0 does on x86, into q8xRowBytes(k) bytes:
 //
-//   int8  q[k]        at 0        q = round-to-nearest-even(x * 127 / amax)
-//   float d[k / 32]   at k        d = amax / 127 of each block of 32
+//   int8  q[k]        at 0           q = round-to-nearest-even(x * 127 / amax)
+//   float d[k / 32]   at k           d = amax / 127 of each block of 32
+//   int32 s[k / 32]   at k + k / 8   s = the sum of the block's q
 //
-// (x ~= d * q). The tiles then take the dot of each block of 32 in exact
+// (x ~= d * q; s lets a tile of unsigned weight codes take their offset off
+// a whole block's integer dot at once). The tiles then take the dot of each block of 32 in exact
 // integer arithmetic (AVX512-VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd)
 // against the weights' integer codes, and combine the blocks in float:
 //
@@ -58,7 +60,7 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 // with.
 
 // Bytes of one quantized row of x of k elements.
-constexpr int64_t q8xRowBytes(int64_t k) { return k + k / 32 * 4; }
+constexpr int64_t q8xRowBytes(int64_t k) { return k + k / 32 * 8; }
 
 // Quantizes `rows` rows of k floats (x_stride floats apart) into rows of
 // q8xRowBytes(k) bytes at `out`, out_stride bytes apart. No allocation; k a

@@ -18,13 +18,19 @@ void quantizeXRowsQ8(const float *x, int64_t x_stride, int64_t rows, int64_t k, 
     const float *xr = x + r * x_stride;
     auto *q = reinterpret_cast<int8_t *>(out + r * out_stride);
     uint8_t *d = out + r * out_stride + k;
+    uint8_t *sums = d + k / 8;
     for (int64_t b = 0; b < k / 32; ++b) {
       float amax = 0.0f;
       for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xr[32 * b + i]));
       const float scale = amax / 127.0f, inv = amax != 0.0f ? 127.0f / amax : 0.0f;
       std::memcpy(d + 4 * b, &scale, 4);
       // Round to nearest even (|x * inv| <= 127 + rounding, so the trick holds).
-      for (int i = 0; i < 32; ++i) q[32 * b + i] = static_cast<int8_t>(quant::nearestInt(xr[32 * b + i] * inv));
+      int32_t sum = 0;
+      for (int i = 0; i < 32; ++i) {
+        q[32 * b + i] = static_cast<int8_t>(quant::nearestInt(xr[32 * b + i] * inv));
+        sum += q[32 * b + i];
+      }
+      std::memcpy(sums + 4 * b, &sum, 4);
     }
   }
 }

@@ -49,6 +49,17 @@ struct Tensor {
     storeFloats(in, n, dtype, at(r, col));
   }
   void loadRow(int64_t r, float *out) const {
+    if (quantPanels(layout)) {  // each block gathered, then dequantized
+      const int64_t blocks = width / 32, block_bytes = quantPanelBlockBytes(layout);
+      uint8_t block[quant::kQ8_0Bytes];
+      for (int64_t b = 0; b < blocks; ++b) {
+        for (int64_t i = 0; i < block_bytes; ++i) {
+          block[i] = data[quantPanelByte(layout, r, b, i, blocks)];
+        }
+        (void)dequantizeRows(*quant, block, 1, 32, out + b * 32);
+      }
+      return;
+    }
     if (layout != PanelLayout::kRowMajor) {  // the runs that stay contiguous
       const int64_t run = panelRun(layout);
       for (int64_t i = 0; i < width; i += run) {

@@ -6,20 +6,27 @@
 
 namespace lfm::cpu {
 
+// The quantized panel layouts' blocks: 32 elements (q4_0, q8_0).
+constexpr int64_t kQuantBlockElems = 32;
+
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
   const WeightSpec &spec = plan.weights[index];
-  if (layout == PanelLayout::kRowMajor || spec.quant || spec.shape.size() != 2) return false;
+  if (layout == PanelLayout::kRowMajor || spec.shape.size() != 2) return false;
+  const bool quant = quantPanels(layout);
+  if (quant ? spec.quant != quantPanelFormat(layout) : spec.quant.has_value()) return false;
   const int64_t n = spec.shape[0], k = spec.shape[1];
-  if (n <= 0 || k <= 0 || n % kPanelRows != 0 || k % panelRun(layout) != 0) return false;
+  const int64_t run = quant ? kQuantBlockElems : panelRun(layout);
+  if (n <= 0 || k <= 0 || n % kPanelRows != 0 || k % run != 0) return false;
   const DType want = layout == PanelLayout::kF32Panels ? DType::kF32 : DType::kBF16;
-  if (spec.dtype != want) return false;
+  if (!quant && spec.dtype != want) return false;
   bool read = false;
   for (const Launch &launch : plan.launches) {
     for (size_t o = 0; o < launch.operands.size(); ++o) {
       const BufferRef ref = launch.operands[o];
       if (ref.kind != BufferRef::kWeight || ref.index != static_cast<int64_t>(index)) continue;
       if (o != 1) return false;
-      if (launch.op == OpKind::kEmbedding) continue;  // its rows through Tensor::loadRow
+      // Its rows through Tensor::loadRow (unquantized layouts only).
+      if (launch.op == OpKind::kEmbedding && !quant) continue;
       if (launch.op != OpKind::kLinear) return false;
       const auto epilogue = static_cast<LinearEpilogue>(launch.attr(IntAttr::kEpilogue));
       if (epilogue == LinearEpilogue::kSwiglu && n % (2 * kPanelRows) != 0) return false;
@@ -43,11 +50,27 @@ void packRowPanels(const T *w, int64_t n, int64_t k, T *out) {
 }
 
 // Copies runs of elements between the layouts: a run is what stays
-// contiguous in both (one element for f32 panels, 32 for bf16 tiles).
+// contiguous in both (one element for f32 panels, 32 for bf16 tiles; bytes
+// for the quantized ones).
 template <bool kPack>
 std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, int64_t n,
                              int64_t k) {
   std::vector<uint8_t> dst(src.size());
+  if (quantPanels(layout)) {
+    const int64_t blocks = k / kQuantBlockElems, block_bytes = quantPanelBlockBytes(layout);
+    for (int64_t c = 0; c < n; ++c) {
+      for (int64_t b = 0; b < blocks; ++b) {
+        // Runs of bytes that stay together: the scale (2), then 4 of codes.
+        for (int64_t i = 0; i < block_bytes; i += i == 0 ? 2 : 4) {
+          const int64_t row_major = (c * blocks + b) * block_bytes + i;
+          const int64_t panel = quantPanelByte(layout, c, b, i, blocks);
+          std::memcpy(dst.data() + (kPack ? panel : row_major),
+                      src.data() + (kPack ? row_major : panel), i == 0 ? 2 : 4);
+        }
+      }
+    }
+    return dst;
+  }
   if (layout == PanelLayout::kF32Panels && kPack) {
     packRowPanels(reinterpret_cast<const float *>(src.data()), n, k,
                   reinterpret_cast<float *>(dst.data()));

@@ -16,9 +16,18 @@
 //  - bf16 on AVX2 CPUs (and on AVX-512 ones with LFM_CPU_BF16=panels):
 //    panels of 16 rows as for f32, [n/16][k][16] bf16, widened to f32 in
 //    registers by the f32 panel tile's scheme.
-// The embedding that a tied lm_head shares reads its rows in either layout
-// (Tensor::loadRow); weights that any other op reads stay row-major, as do
-// quantized ones.
+//  - q4_0 and q8_0, for the AVX2 tiles of quantized x (QuantPanelAvx2.cpp):
+//    groups of 8 rows by block, [n/8][k/32] units of the 8 rows' blocks
+//    (144 bytes for q4_0, 272 for q8_0): the 8 f16 scales, then chunks of
+//    32 bytes, chunk c holding bytes 4c..4c+3 of each row's codes (row l at
+//    4l; 16 bytes of nibbles per row for q4_0, 32 codes for q8_0). One load
+//    of a chunk gives 8 rows' codes of the same 4 elements of x (q4_0: 4 in
+//    the low nibbles, 4 more in the high), so a broadcast of x's 4 bytes dots
+//    all 8 rows at once and the lanes end as the 8 outputs (no horizontal
+//    sums).
+// The embedding that a tied lm_head shares reads its rows in the f32 and
+// bf16 layouts (Tensor::loadRow); weights that any other op reads stay
+// row-major, as do quantized ones that an embedding reads.
 // Measured: DotAvx512.cpp's, DotAmx.cpp's and DotAvx2.cpp's headers.
 #ifndef LFM_RUNTIME_CPU_WEIGHTPANELS_H
 #define LFM_RUNTIME_CPU_WEIGHTPANELS_H
@@ -28,6 +37,8 @@
 #include <vector>
 
 #include "lfm/Plan.h"
+#include "lfm/QuantFormats.h"
+#include "quant/Blocks.h"
 
 namespace lfm::cpu {
 
@@ -40,7 +51,24 @@ enum class PanelLayout : uint8_t {
   kBf16Tiles,  // bf16 [n/16][k/32][16][32] (AMX A tiles)
   kBf16Pairs,  // bf16 [n/16][k/2][16][2] (vdpbf16ps panels: pairs of k per lane)
   kBf16Panels, // bf16 [n/16][k][16] (widened to f32 in registers: the f32 panel tile)
+  kQ4_0Panels, // q4_0 [n/8][k/32] units of 8 scales and 4 chunks (above)
+  kQ8_0Panels, // q8_0 [n/8][k/32] units of 8 scales and 8 chunks (above)
 };
+
+constexpr int64_t kQuantPanelRows = 8;
+
+// Whether `layout` holds quantized blocks (panelIndex and panelRun do not
+// apply: its rows are read by the tile and Tensor::loadRow only).
+inline bool quantPanels(PanelLayout layout) {
+  return layout == PanelLayout::kQ4_0Panels || layout == PanelLayout::kQ8_0Panels;
+}
+// The format of a quantized layout's blocks, and their bytes.
+inline QuantFormat quantPanelFormat(PanelLayout layout) {
+  return layout == PanelLayout::kQ4_0Panels ? QuantFormat::kQ4_0 : QuantFormat::kQ8_0;
+}
+inline int64_t quantPanelBlockBytes(PanelLayout layout) {
+  return layout == PanelLayout::kQ4_0Panels ? quant::kQ4_0Bytes : quant::kQ8_0Bytes;
+}
 
 // Where element (c, i) of W [n, k] lies, in elements, in `layout`.
 inline int64_t panelIndex(PanelLayout layout, int64_t c, int64_t i, int64_t k) {
@@ -62,14 +90,29 @@ inline int64_t panelRun(PanelLayout layout) {
   return layout == PanelLayout::kBf16Tiles ? kTileK : layout == PanelLayout::kBf16Pairs ? 2 : 1;
 }
 
+// Where byte `i` of block b of row c lies in the quantized `layout` of
+// `blocks` blocks (of 32 elements) per row.
+inline int64_t quantPanelByte(PanelLayout layout, int64_t c, int64_t b, int64_t i,
+                              int64_t blocks) {
+  const int64_t unit = (c / kQuantPanelRows * blocks + b) * quantPanelBlockBytes(layout) *
+                       kQuantPanelRows;
+  const int64_t lane = c % kQuantPanelRows;
+  if (i < 2) return unit + 2 * lane + i;  // the f16 scale
+  const int64_t q = i - 2;                // byte q of the codes
+  return unit + 2 * kQuantPanelRows + 32 * (q / 4) + 4 * lane + q % 4;
+}
+
 // Whether weight `index` of `plan` may be repacked in `layout` (not
-// kRowMajor): its dtype (f32 or bf16), not quantized, [n, k] with n a
-// multiple of 16 (32 where a SwiGLU linear reads it, so that both halves
-// start on a panel) and k a multiple of the layout's run, and read by linear
-// launches (as their weight) and embeddings (as their table) only.
+// kRowMajor): its dtype (f32 or bf16) or quantized format (the quantized
+// layout's), [n, k] with n a multiple of 16 (32 where a SwiGLU linear
+// reads it, so that both halves start on a panel) and k a multiple of the
+// layout's run (of 32 for q4_0), and read by linear launches (as their
+// weight) and, unless quantized, embeddings (as their table) only.
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout);
 
-// Row-major W (n x k) to `layout`, and back.
+// Row-major W (n x k elements; for the quantized layouts, rows of k / 32
+// blocks) to
+// `layout`, and back.
 std::vector<uint8_t> packPanels(PanelLayout layout, std::span<const uint8_t> w, int64_t n,
                                 int64_t k);
 std::vector<uint8_t> unpackPanels(PanelLayout layout, std::span<const uint8_t> panels, int64_t n,

@@ -11,6 +11,7 @@
 #include "RuntimeTestUtil.h"
 #include "cpu/DotKernels.h"
 #include "cpu/WeightPanels.h"
+#include "lfm/QuantFormats.h"
 
 namespace lfm::testing {
 namespace {
@@ -92,6 +93,112 @@ TEST(WeightPanels, Bf16PanelsAreF32PanelsOfHalves) {
   EXPECT_EQ(panelIndex(PanelLayout::kBf16Panels, 5, 2, k), 2 * 16 + 5);
   EXPECT_EQ(p[2 * 16 + 5], 502);
   EXPECT_EQ(unpackPanels(PanelLayout::kBf16Panels, packed, n, k), bytes);
+}
+
+// n rows of `blocks` quantized blocks of `bytes` bytes: byte i of block b of
+// row c is row_step c + block_step b + i (mod 256).
+std::vector<uint8_t> codedBlocks(int64_t n, int64_t blocks, int64_t bytes, int row_step,
+                                 int block_step) {
+  std::vector<uint8_t> w(n * blocks * bytes);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int64_t i = 0; i < bytes; ++i)
+        w[(c * blocks + b) * bytes + i] = static_cast<uint8_t>(row_step * c + block_step * b + i);
+  return w;
+}
+
+TEST(WeightPanels, Q4_0PanelsAreEightRowsByBlock) {
+  const int64_t n = 16, k = 64, blocks = 2;
+  const std::vector<uint8_t> w = codedBlocks(n, blocks, 18, 100, 20);
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kQ4_0Panels, w, n, k);
+  ASSERT_EQ(packed.size(), w.size());
+  // Unit (panel 1, block 1) starts at 3 * 144: row 9's scale at lane 1,
+  // then chunk 2 (nibble bytes 8-11) of row 9 at 16 + 64 + 4.
+  const int64_t unit = 3 * 144;
+  EXPECT_EQ(cpu::quantPanelByte(PanelLayout::kQ4_0Panels, 9, 1, 0, blocks), unit + 2);
+  EXPECT_EQ(packed[unit + 2], static_cast<uint8_t>(900 + 20));
+  EXPECT_EQ(packed[unit + 3], static_cast<uint8_t>(900 + 21));
+  EXPECT_EQ(cpu::quantPanelByte(PanelLayout::kQ4_0Panels, 9, 1, 2 + 8, blocks), unit + 16 + 64 + 4);
+  EXPECT_EQ(packed[unit + 16 + 64 + 4], static_cast<uint8_t>(900 + 20 + 10));
+  EXPECT_EQ(packed[unit + 16 + 64 + 7], static_cast<uint8_t>(900 + 20 + 13));
+  EXPECT_EQ(packed[16], 2);    // row 0's first nibble byte after the 8 scales
+  EXPECT_EQ(packed[20], 102);  // then row 1's
+  EXPECT_EQ(unpackPanels(PanelLayout::kQ4_0Panels, packed, n, k), w);
+}
+
+TEST(WeightPanels, Q8_0PanelsAreEightRowsByBlock) {
+  const int64_t n = 8, k = 64, blocks = 2;
+  const std::vector<uint8_t> w = codedBlocks(n, blocks, 34, 60, 40);
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kQ8_0Panels, w, n, k);
+  ASSERT_EQ(packed.size(), w.size());
+  // Unit (panel 0, block 1) at 272: row 3's code 29 (byte 31) in chunk 7,
+  // lane 3, byte 1.
+  const int64_t unit = 272;
+  EXPECT_EQ(cpu::quantPanelByte(PanelLayout::kQ8_0Panels, 3, 1, 31, blocks),
+            unit + 16 + 32 * 7 + 4 * 3 + 1);
+  EXPECT_EQ(packed[unit + 16 + 32 * 7 + 12 + 1], static_cast<uint8_t>(180 + 40 + 31));
+  EXPECT_EQ(packed[unit + 6], static_cast<uint8_t>(180 + 40));  // its scale
+  EXPECT_EQ(unpackPanels(PanelLayout::kQ8_0Panels, packed, n, k), w);
+}
+
+// Quantized weights: q4_0 and q8_0 ones in their panels when only linears
+// read them.
+TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
+  PlanBuilder b(64, 8);
+  BufferRef x = b.activation(64), y = b.activation(32);
+  BufferRef q4 = b.quantWeight(32, 64, randomValues(32 * 64, 1), QuantFormat::kQ4_0);
+  BufferRef q8 = b.quantWeight(32, 64, randomValues(32 * 64, 2), QuantFormat::kQ8_0);
+  BufferRef dense = b.weight({32, 64}, randomValues(32 * 64, 3));
+  BufferRef tied = b.quantWeight(64, 64, randomValues(64 * 64, 4), QuantFormat::kQ4_0);
+  BufferRef logits = b.activation(64);
+  b.launch("embedding", {inputRef(InputId::kTokens), tied}, {x});
+  for (BufferRef w : {q4, q8, dense})
+    b.launch("linear", {x, w}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  b.launch("linear", {x, tied}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
+  const PanelLayout q4_0 = PanelLayout::kQ4_0Panels;
+  EXPECT_TRUE(panelsFit(b.plan, q4.index, q4_0));
+  EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kF32Panels));
+  EXPECT_FALSE(panelsFit(b.plan, q8.index, q4_0));
+  EXPECT_TRUE(panelsFit(b.plan, q8.index, PanelLayout::kQ8_0Panels));
+  EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kQ8_0Panels));
+  EXPECT_FALSE(panelsFit(b.plan, dense.index, q4_0));
+  EXPECT_FALSE(panelsFit(b.plan, tied.index, q4_0));  // the embedding reads it
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_0, true), q4_0);
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_0, false),
+            PanelLayout::kRowMajor);  // LFM_CPU_QUANT_X=f32: the float-x tiles
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ8_0, true),
+            PanelLayout::kQ8_0Panels);
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ6_K, true),
+            PanelLayout::kRowMajor);
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kPortable, QuantFormat::kQ4_0, true),
+            PanelLayout::kRowMajor);
+}
+
+// A q4_0 or q8_0 weight the avx2 device repacked reads back as its dequantized
+// values; writing floats to a quantized weight is refused.
+TEST(WeightPanels, RepackedQuantWeightReadsDequantized) {
+  for (QuantFormat f : {QuantFormat::kQ4_0, QuantFormat::kQ8_0})
+  for (const char *isa : {"avx2", "portable"}) {
+    SCOPED_TRACE(std::string(isa) + " " + quantFormatName(f));
+    const int64_t n = 32, k = 96;
+    const std::vector<float> wv = randomValues(n * k, 7);
+    PlanBuilder b(16, 4);
+    BufferRef x = b.activation(k), y = b.activation(n);
+    BufferRef w = b.quantWeight(n, k, wv, f);
+    b.launch("linear", {x, w}, {y}, {{"prologue_norm", 0}, {"epilogue", 0}});
+    ScopedEnv isa_env("LFM_CPU_ISA", isa);
+    auto rig = Rig::create(b, {2, 8}, /*threads=*/2);
+    ASSERT_TRUE(rig.ok()) << rig.status();
+    std::vector<uint8_t> q = quantizeRows(f, wv.data(), n, k).value();
+    std::vector<float> want(n * k);
+    ASSERT_TRUE(dequantizeRows(f, q.data(), n, k, want.data()).ok());
+    absl::StatusOr<std::vector<float>> read = rig->device->readBuffer(w, 0, nullptr);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, want);
+    absl::Status write = rig->device->writeBuffer(w, 0, nullptr, want);
+    EXPECT_EQ(write.code(), absl::StatusCode::kInvalidArgument) << write;
+    EXPECT_NE(write.message().find("quantized"), std::string::npos) << write;
+  }
 }
 
 TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {

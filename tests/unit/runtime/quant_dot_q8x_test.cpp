@@ -9,7 +9,10 @@
 //    than K, padded x and out strides, column ranges not at 0;
 //  - batch invariance: a row's (and column's) result is bit-identical alone
 //    and in tiles of any size;
-//  - the accuracy cost against the float32-x tiles, on random data.
+//  - the accuracy cost against the float32-x tiles, on random data;
+//  - the AVX2 tiles of q4_0 and q8_0 weights in 8-row panels
+//    (QuantPanelAvx2.cpp, WeightPanels.h) the same ways: against the double
+//    dot, and bit-identical across row and column splits.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,7 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "cpu/DotKernels.h"
 #include "cpu/QuantDot.h"
+#include "cpu/WeightPanels.h"
 #include "lfm/QuantFormats.h"
 
 namespace lfm::cpu {
@@ -76,6 +81,20 @@ std::vector<double> dequantizeX(const uint8_t *row, int64_t k) {
   return v;
 }
 
+// The dot of x (dequantized, double) with weight row c; `mag` the sum of
+// the products' magnitudes.
+double referenceDot(const std::vector<double> &xd, const QuantWeights &w, int64_t c,
+                    int64_t stride, double *mag) {
+  double ref = 0;
+  *mag = 0;
+  for (size_t i = 0; i < xd.size(); ++i) {
+    const double p = xd[i] * w.deq[c * stride + i];
+    ref += p;
+    *mag += std::fabs(p);
+  }
+  return ref;
+}
+
 TEST(QuantDotQ8x, QuantizesXLikeGgml) {
   const int64_t k = 160, rows = 3, xs = q8xRowBytes(k) + 5;
   std::vector<float> x = randomFloats(rows * k, 3, 2.0f);
@@ -93,11 +112,16 @@ TEST(QuantDotQ8x, QuantizesXLikeGgml) {
       float got_d;
       std::memcpy(&got_d, got.data() + r * xs + k + 4 * b, 4);
       ASSERT_TRUE(sameBits(got_d, d)) << "row " << r << " block " << b;
+      int32_t sum = 0;
       for (int i = 0; i < 32; ++i) {
         const int q = static_cast<int>(std::nearbyint(xb[i] * inv));  // ties to even
         ASSERT_LE(std::abs(q), 127);
         ASSERT_EQ(static_cast<int8_t>(got[r * xs + 32 * b + i]), q) << "row " << r << " elem " << 32 * b + i;
+        sum += q;
       }
+      int32_t got_sum;
+      std::memcpy(&got_sum, got.data() + r * xs + k + k / 8 + 4 * b, 4);
+      ASSERT_EQ(got_sum, sum) << "row " << r << " block " << b;
     }
     // The padding after a row is left alone.
     for (int64_t i = q8xRowBytes(k); i < xs; ++i) ASSERT_EQ(got[r * xs + i], 0xEE);
@@ -139,12 +163,8 @@ TEST(QuantDotQ8x, MatchesDequantizedDotOnEveryIsa) {
             for (int64_t r = 0; r < rows; ++r) {
               const std::vector<double> xd = dequantizeX(xq.data() + r * xs, k);
               for (int64_t c = c0; c < c1; ++c) {
-                double ref = 0, mag = 0;
-                for (int64_t i = 0; i < k; ++i) {
-                  const double p = xd[i] * w.deq[c * stride + i];
-                  ref += p;
-                  mag += std::fabs(p);
-                }
+                double mag;
+                const double ref = referenceDot(xd, w, c, stride, &mag);
                 const float got = out[r * os + (c - c0)];
                 ASSERT_NEAR(got, ref, 4e-6 * mag + 1e-30) << "row " << r << " col " << c;
               }
@@ -191,6 +211,57 @@ TEST(QuantDotQ8x, IsBatchInvariant) {
         }
       }
     }
+  }
+}
+
+TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
+  if (!haveIsa(Isa::kAvx2)) GTEST_SKIP() << "skipped: this CPU has no AVX2";
+  const int64_t n = 32, c0 = 8, c1 = 32;
+  for (PanelLayout layout : {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels}) {
+  const QuantFormat f = quantPanelFormat(layout);
+  const DotTileFn tile = avx2QuantPanelTile(layout);
+  ASSERT_NE(tile, nullptr) << quantFormatName(f);
+  for (int64_t kb : {1, 2, 3, 8}) {
+    const int64_t k = 32 * kb;
+    for (int64_t stride : {k, k + 32}) {
+      const QuantWeights w = makeWeights(f, n, stride, static_cast<uint32_t>(k));
+      const std::vector<uint8_t> panels = packPanels(layout, w.q, n, stride);
+      ASSERT_EQ(unpackPanels(layout, panels, n, stride), w.q);
+      const int64_t rows = 70, xs = q8xRowBytes(k) + 3, os = (c1 - c0) + 2;
+      std::vector<float> x = randomFloats(rows * k, static_cast<uint32_t>(stride), 1.0f);
+      std::fill(x.begin(), x.begin() + 32, -3.0f);  // a block of x at -127 throughout
+      const std::vector<uint8_t> xq = quantizeX(x, rows, k, xs);
+      std::vector<float> all(rows * os, -1.0f);
+      tile(xq.data(), xs, rows, panels.data(), stride, k, c0, c1, all.data(), os);
+      for (int64_t r = 0; r < rows; ++r) {
+        SCOPED_TRACE(std::string(quantFormatName(f)) + " k " + std::to_string(k) + " stride " +
+                     std::to_string(stride) + " row " + std::to_string(r));
+        const std::vector<double> xd = dequantizeX(xq.data() + r * xs, k);
+        for (int64_t c = c0; c < c1; ++c) {
+          double mag;
+          const double ref = referenceDot(xd, w, c, stride, &mag);
+          ASSERT_NEAR(all[r * os + (c - c0)], ref, 4e-6 * mag + 1e-30) << "col " << c;
+        }
+        ASSERT_EQ(all[r * os + (c1 - c0)], -1.0f);
+      }
+      for (int64_t step : {1, 3, 4, 5}) {
+        for (int64_t r0 = 0; r0 < rows; r0 += step) {
+          const int64_t m = std::min(step, rows - r0);
+          for (int64_t p0 = c0; p0 < c1; p0 += 8) {
+            float part[5 * 8];
+            tile(xq.data() + r0 * xs, xs, m, panels.data(), stride, k, p0, p0 + 8, part, 8);
+            for (int64_t r = 0; r < m; ++r) {
+              for (int64_t c = 0; c < 8; ++c) {
+                ASSERT_TRUE(sameBits(part[r * 8 + c], all[(r0 + r) * os + (p0 - c0) + c]))
+                    << quantFormatName(f) << " row " << r0 + r << " col " << p0 + c
+                    << " step " << step;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
   }
 }
 
