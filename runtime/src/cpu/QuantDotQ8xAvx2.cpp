@@ -99,16 +99,23 @@ struct Q6_K {
   static constexpr bool kSigned = false, kMin = false;
   static constexpr int kBias = 32;
   // Sub-block s: half n = s / 4, elements 32t..32t+31 of it, t = s % 4.
+  // The high 2 bits are qh's bits 2t, 2t+1, moved to bits 4-5 by one shift
+  // (of 4 - 2t; bits 4-5 of each byte come from that byte whatever crosses
+  // into the others); the scales of the sub-block's halves of 16, sc[2s]
+  // and sc[2s + 1], by one byte shuffle of the block's 16 and a widening.
   static WStep decode(const uint8_t *b, int s) {
     const int n = s / 4, t = s % 4;
     const __m256i l = load256(b + 64 * n + 32 * (t & 1));
     const __m256i lo = _mm256_and_si256(t < 2 ? l : _mm256_srli_epi16(l, 4), _mm256_set1_epi8(15));
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(load256(b + kQ6_KQh + 32 * n), 2 * t),
-                                        _mm256_set1_epi8(3));
-    const auto *sc = reinterpret_cast<const int8_t *>(b + kQ6_KScales) + 8 * n + 2 * t;
-    return {_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)),
-            _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(sc[0])),
-                                    _mm_set1_epi16(sc[1]), 1),
+    const __m256i qh = load256(b + kQ6_KQh + 32 * n);
+    const __m256i moved = t < 2    ? _mm256_slli_epi16(qh, 4 - 2 * t)
+                          : t == 2 ? qh
+                                   : _mm256_srli_epi16(qh, 2);
+    const __m256i hi = _mm256_and_si256(moved, _mm256_set1_epi8(0x30));
+    const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + kQ6_KScales));
+    const __m128i pick = _mm_unpacklo_epi64(_mm_set1_epi8(static_cast<char>(2 * s)),
+                                            _mm_set1_epi8(static_cast<char>(2 * s + 1)));
+    return {_mm256_or_si256(lo, hi), _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, pick)),
             _mm256_set1_ps(f16(b + kQ6_KD)), _mm256_setzero_ps()};
   }
 };
