@@ -37,8 +37,12 @@ using namespace quant;
 // q4_0 38.4 -> 51.6 (512 and 2048 bytes measured within the noise of 1024).
 // Prefetching one line per block had left q6_k (the lm_head of q4_0 GGUFs)
 // streaming at 3.6 GB/s on one thread; every line of it: 8.6 GB/s, and
-// q4_0 decode 51.6 -> 66.6 tokens/s (best of 3).
+// q4_0 decode 51.6 -> 66.6 tokens/s (best of 3). q6_k, whose blocks take
+// the longest to unpack, streams better 4 KB ahead: a 65536 x 1024 GEMV on
+// 2 threads 3.6-4.0 ms at 1 KB, 2.6-3.4 at 4 KB (5 alternating runs of a
+// microbenchmark of this tile; q4_k showed no trend between 1, 2 and 4 KB).
 constexpr int64_t kPrefetchBytes = 1024;
+constexpr int64_t kQ6_KPrefetchBytes = 4096;
 
 inline __m256i load256(const uint8_t *p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
@@ -59,6 +63,7 @@ struct WStep {
 // kMin whether there are mins; decode(block bytes, step in the block).
 struct Q8_0 {
   static constexpr int64_t kElems = kQ8_0Elems, kBytes = kQ8_0Bytes;
+  static constexpr int64_t kPrefetch = kPrefetchBytes;
   static constexpr bool kSigned = true, kMin = false;
   static constexpr int kBias = 0;
   static WStep decode(const uint8_t *b, int) {
@@ -68,6 +73,7 @@ struct Q8_0 {
 
 struct Q4_0 {
   static constexpr int64_t kElems = kQ4_0Elems, kBytes = kQ4_0Bytes;
+  static constexpr int64_t kPrefetch = kPrefetchBytes;
   static constexpr bool kSigned = false, kMin = false;
   static constexpr int kBias = 8;
   static WStep decode(const uint8_t *b, int) {
@@ -81,6 +87,7 @@ struct Q4_0 {
 
 struct Q4_K {
   static constexpr int64_t kElems = kQ4_KElems, kBytes = kQ4_KBytes;
+  static constexpr int64_t kPrefetch = kPrefetchBytes;
   static constexpr bool kSigned = false, kMin = true;
   static constexpr int kBias = 0;
   // Sub-block s: low (s even) or high nibbles of qs[32 (s / 2)..].
@@ -96,6 +103,7 @@ struct Q4_K {
 
 struct Q6_K {
   static constexpr int64_t kElems = kQ6_KElems, kBytes = kQ6_KBytes;
+  static constexpr int64_t kPrefetch = kQ6_KPrefetchBytes;
   static constexpr bool kSigned = false, kMin = false;
   static constexpr int kBias = 32;
   // Sub-block s: half n = s / 4, elements 32t..32t+31 of it, t = s % 4.
@@ -165,7 +173,7 @@ struct Micro {
       LFM_UNROLL
       for (int j = 0; j < N; ++j) acc[r][j] = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < blocks; ++blk) {
-      // Each weight row's stream, kPrefetchBytes ahead (past a row's end:
+      // Each weight row's stream, F::kPrefetch bytes ahead (past a row's end:
       // the next row, which is contiguous): every cache line of the block's
       // bytes (a q4_k or q6_k block spans several).
       LFM_UNROLL
@@ -173,7 +181,7 @@ struct Micro {
         LFM_UNROLL
         for (int64_t p = 0; p < kBytes; p += 64) {
           _mm_prefetch(
-              reinterpret_cast<const char *>(w + j * rb + blk * kBytes + p + kPrefetchBytes),
+              reinterpret_cast<const char *>(w + j * rb + blk * kBytes + p + F::kPrefetch),
               _MM_HINT_T0);
         }
       }
