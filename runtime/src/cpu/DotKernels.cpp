@@ -54,6 +54,7 @@ PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
   if (isa != Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
   const PanelLayout layout = format == QuantFormat::kQ4_0   ? PanelLayout::kQ4_0Panels
                              : format == QuantFormat::kQ8_0 ? PanelLayout::kQ8_0Panels
+                             : format == QuantFormat::kQ4_K ? PanelLayout::kQ4_KPanels
                                                             : PanelLayout::kRowMajor;
   if (layout == PanelLayout::kRowMajor || avx2QuantPanelTile(layout) == nullptr) {
     return PanelLayout::kRowMajor;
@@ -75,6 +76,7 @@ DotKernel panelKernel(Isa isa, PanelLayout layout) {
     case PanelLayout::kBf16Panels: return {XFormat::kF32, avx512Bf16WidePanelTile()};
     case PanelLayout::kQ4_0Panels:  // AVX2 only
     case PanelLayout::kQ8_0Panels:
+    case PanelLayout::kQ4_KPanels:
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -52,7 +52,7 @@ DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x = false);
 // prefill at the f32 rate. On AVX2 CPUs f32 and bf16 take panels (the
 // AVX2 tiles). The kernel of a layout is `isa`'s.
 PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels = false);
-// The same for a quantized weight: q4_0 and q8_0 take their panels on AVX2
+// The same for a quantized weight: q4_0, q8_0 and q4_k take panels on AVX2
 // CPUs when x is quantized (`quantize_x`, the default: the tiles read x as
 // kQ8).
 PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x);

@@ -1,6 +1,5 @@
-// The AVX2 tiles for q4_0 and q8_0 weights in 8-row panels (WeightPanels.h,
-// kQ4_0Panels and kQ8_0Panels) against quantized x (XFormat::kQ8,
-// QuantDot.h).
+// The AVX2 tiles for q4_0, q8_0 and q4_k weights in 8-row panels
+// (WeightPanels.h) against quantized x (XFormat::kQ8, QuantDot.h).
 //
 // A panel unit is 8 weight rows' block of 32. Per chunk c, one load gives
 // the 8 rows' codes of the same 4 elements of x (dword lane l: row l), and
@@ -12,7 +11,9 @@
 //    block sum (the offset), exact in int32;
 //  - q8_0 (8 chunks): |w| against x with w's sign (vpsignb, as ggml does,
 //    so vpmaddubsw cannot saturate), vpmaddwd by ones per chunk, summed in
-//    int32.
+//    int32;
+//  - q4_k (per sub-block of 32, 8 chunks of one nibble): as q4_0 without
+//    the offset, then the sub-block's scale and min (Q4_K below).
 // Lane l then holds row l's exact integer block dot; one FMA per block,
 // (row l's scale * x's block scale) * dot, into 8 float lanes: lane l is
 // output l, with no horizontal sum. Compared with the row-major tiles
@@ -28,7 +29,8 @@
 // 128 --batch 1,8`, LFM2-350M GGUFs from llama-quantize, an AMD EPYC Zen 3
 // with AVX2 only), prefill 128 / decode batch 1 / batch 8 in tokens/s:
 // q4_0 163 / 68 / 108 -> 449 / 89 / 208, q8_0 172 / 48 / 114 -> 320 / 64 /
-// 169. (The q4_0 file's lm_head is q6_k, which stays row-major.)
+// 169, q4_k_m (q4_k and q6_k) 124 / 60 / 93 -> 325 / 80 / 173. (The q4_0
+// and q4_k_m files' lm_head is q6_k, which stays row-major.)
 #include "DotKernels.h"
 #include "QuantDot.h"
 
@@ -64,13 +66,26 @@ inline float floatAt(const uint8_t *p) {
   return v;
 }
 
+// One FMA per block of 32 into each row's 8 lanes: (the 8 rows' scales at
+// `scales` * x's block scale) * the integer dots; x block xb.
+template <int M>
+inline void addBlockDots(const uint8_t *scales, const uint8_t *x, int64_t xs, int64_t k, int64_t xb,
+                         const __m256i (&dot)[M], __m256 (&acc)[M]) {
+  const __m256 ws = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(scales)));
+  LFM_UNROLL
+  for (int r = 0; r < M; ++r) {
+    const __m256 d = _mm256_mul_ps(ws, _mm256_set1_ps(floatAt(x + r * xs + k + 4 * xb)));
+    acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), d, acc[r]);
+  }
+}
+
 struct Q4_0 {
+  static constexpr int64_t kBlockElems = 32;
   static constexpr int64_t kUnitBytes = quant::kQ4_0Bytes * kQuantPanelRows;  // 144
-  // dot[r] = the 8 rows' integer dots with row r of x (at x + r * xs) of
-  // the unit's block b.
+  // Adds the unit's block b against M rows of x (at x + r * xs) to acc.
   template <int M>
-  static void dots(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t k, int64_t b,
-                   __m256i (&dot)[M]) {
+  static void accumulate(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t k, int64_t b,
+                         __m256 (&acc)[M]) {
     const __m256i low = _mm256_set1_epi8(15);
     __m256i sum16[M];
     LFM_UNROLL
@@ -87,19 +102,23 @@ struct Q4_0 {
         LFM_PIN(sum16[r]);
       }
     }
+    __m256i dot[M];
     LFM_UNROLL
     for (int r = 0; r < M; ++r) {
       const __m256i offset = _mm256_set1_epi32(8 * int32At(x + r * xs + k + k / 8 + 4 * b));
       dot[r] = _mm256_sub_epi32(_mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1)), offset);
     }
+    addBlockDots<M>(unit, x, xs, k, b, dot, acc);
   }
 };
 
 struct Q8_0 {
+  static constexpr int64_t kBlockElems = 32;
   static constexpr int64_t kUnitBytes = quant::kQ8_0Bytes * kQuantPanelRows;  // 272
   template <int M>
-  static void dots(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t, int64_t b,
-                   __m256i (&dot)[M]) {
+  static void accumulate(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t k, int64_t b,
+                         __m256 (&acc)[M]) {
+    __m256i dot[M];
     LFM_UNROLL
     for (int c = 0; c < 8; ++c) {
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(unit + 16 + 32 * c));
@@ -110,6 +129,74 @@ struct Q8_0 {
         const __m256i t = _mm256_madd_epi16(_mm256_maddubs_epi16(a, xv), _mm256_set1_epi16(1));
         dot[r] = c == 0 ? t : _mm256_add_epi32(dot[r], t);
         LFM_PIN(dot[r]);
+      }
+    }
+    addBlockDots<M>(unit, x, xs, k, b, dot, acc);
+  }
+};
+
+// q4_k: per sub-block s of 32 (x block 8b + s), lane l adds
+// (d_l * sc_ls * dx) * S_ls - (dmin_l * m_ls) * (dx * X) with S the integer
+// dot of the unsigned codes and X x's block sum. The 8 rows' 6-bit scales
+// and mins are unpacked from their 3 words as ggml does for one row, on 8
+// rows at once.
+struct Q4_K {
+  static constexpr int64_t kBlockElems = 256;
+  static constexpr int64_t kUnitBytes = quant::kQ4_KBytes * kQuantPanelRows;  // 1152
+  static constexpr int64_t kCodes = 128;  // the codes' offset in a unit
+
+  template <int M>
+  static void accumulate(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t k, int64_t b,
+                         __m256 (&acc)[M]) {
+    const auto word = [&](int w) {
+      return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(unit + 32 + 32 * w));
+    };
+    const __m256i w0 = word(0), w1 = word(1), w2 = word(2);
+    const __m256i m6 = _mm256_set1_epi8(63), m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3);
+    // Bytes j of sc[0] / mn[0]: sub-block j's scale / min; of sc[1] / mn[1]:
+    // sub-block 4 + j's.
+    const __m256i sc[2] = {
+        _mm256_and_si256(w0, m6),
+        _mm256_or_si256(_mm256_and_si256(w2, m4),
+                        _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w0, 6), m2), 4))};
+    const __m256i mn[2] = {
+        _mm256_and_si256(w1, m6),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w2, 4), m4),
+                        _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w1, 6), m2), 4))};
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(unit)));
+    const __m256 dmin =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(unit + 16)));
+    LFM_UNROLL
+    for (int s = 0; s < 8; ++s) {
+      const int p = s / 2, shift = 4 * (s % 2);
+      __m256i sum16[M];
+      LFM_UNROLL
+      for (int c = 0; c < 8; ++c) {
+        const __m256i q =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i *>(unit + kCodes + 256 * p + 32 * c));
+        const __m256i u = _mm256_and_si256(shift ? _mm256_srli_epi16(q, 4) : q, m4);
+        LFM_UNROLL
+        for (int r = 0; r < M; ++r) {
+          const __m256i t =
+              _mm256_maddubs_epi16(u, broadcast4(x + r * xs + 256 * b + 32 * s + 4 * c));
+          sum16[r] = c == 0 ? t : _mm256_add_epi16(sum16[r], t);
+          LFM_PIN(sum16[r]);
+        }
+      }
+      const auto pick = [&](const __m256i(&v)[2]) {
+        return _mm256_cvtepi32_ps(
+            _mm256_and_si256(_mm256_srli_epi32(v[s / 4], 8 * (s % 4)), _mm256_set1_epi32(255)));
+      };
+      const __m256 dsc = _mm256_mul_ps(d, pick(sc)), dmn = _mm256_mul_ps(dmin, pick(mn));
+      const int64_t xb = 8 * b + s;
+      LFM_UNROLL
+      for (int r = 0; r < M; ++r) {
+        const float dx = floatAt(x + r * xs + k + 4 * xb);
+        const float sum = static_cast<float>(int32At(x + r * xs + k + k / 8 + 4 * xb));
+        const __m256i dot = _mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1));
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dsc, _mm256_set1_ps(dx)),
+                                 acc[r]);
+        acc[r] = _mm256_fnmadd_ps(dmn, _mm256_set1_ps(dx * sum), acc[r]);
       }
     }
   }
@@ -129,14 +216,7 @@ void panelMicro(const uint8_t *x, int64_t xs, int64_t k, const uint8_t *w, int64
     for (int64_t p = 0; p < F::kUnitBytes; p += 64) {
       _mm_prefetch(reinterpret_cast<const char *>(unit + p + kPrefetchBytes), _MM_HINT_T0);
     }
-    __m256i dot[M];
-    F::template dots<M>(unit, x, xs, k, b, dot);
-    const __m256 scales = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(unit)));
-    LFM_UNROLL
-    for (int r = 0; r < M; ++r) {
-      const __m256 d = _mm256_mul_ps(scales, _mm256_set1_ps(floatAt(x + r * xs + k + 4 * b)));
-      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), d, acc[r]);
-    }
+    F::template accumulate<M>(unit, x, xs, k, b, acc);
   }
   LFM_UNROLL
   for (int r = 0; r < M; ++r) _mm256_storeu_ps(out + r * os, acc[r]);
@@ -163,8 +243,8 @@ template <class F>
 void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64_t ws, int64_t k,
                int64_t c0, int64_t c1, float *out, int64_t os) {
   const auto *x = static_cast<const uint8_t *>(xv);
-  const int64_t panel_bytes = ws / 32 * F::kUnitBytes;
-  const int64_t blocks = k / 32;
+  const int64_t panel_bytes = ws / F::kBlockElems * F::kUnitBytes;
+  const int64_t blocks = k / F::kBlockElems;
   const int64_t p0 = c0 / kQuantPanelRows, p1 = c1 / kQuantPanelRows;
   for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
     const int64_t m = rows - r0 < kRowBlock ? rows - r0 : kRowBlock;
@@ -181,6 +261,8 @@ DotTileFn avx2QuantPanelTile(PanelLayout layout) {
       return panelTile<Q4_0>;
     case PanelLayout::kQ8_0Panels:
       return panelTile<Q8_0>;
+    case PanelLayout::kQ4_KPanels:
+      return panelTile<Q4_K>;
     default:
       return nullptr;
   }

@@ -50,13 +50,14 @@ struct Tensor {
   }
   void loadRow(int64_t r, float *out) const {
     if (quantPanels(layout)) {  // each block gathered, then dequantized
-      const int64_t blocks = width / 32, block_bytes = quantPanelBlockBytes(layout);
-      uint8_t block[quant::kQ8_0Bytes];
+      const int64_t elems = quantBlockElems(*quant), block_bytes = quantBlockBytes(*quant);
+      const int64_t blocks = width / elems;
+      uint8_t block[quant::kQ4_KBytes];  // the largest panel block
       for (int64_t b = 0; b < blocks; ++b) {
         for (int64_t i = 0; i < block_bytes; ++i) {
           block[i] = data[quantPanelByte(layout, r, b, i, blocks)];
         }
-        (void)dequantizeRows(*quant, block, 1, 32, out + b * 32);
+        (void)dequantizeRows(*quant, block, 1, elems, out + b * elems);
       }
       return;
     }

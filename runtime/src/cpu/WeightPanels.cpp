@@ -6,8 +6,6 @@
 
 namespace lfm::cpu {
 
-// The quantized panel layouts' blocks: 32 elements (q4_0, q8_0).
-constexpr int64_t kQuantBlockElems = 32;
 
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
   const WeightSpec &spec = plan.weights[index];
@@ -15,7 +13,7 @@ bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
   const bool quant = quantPanels(layout);
   if (quant ? spec.quant != quantPanelFormat(layout) : spec.quant.has_value()) return false;
   const int64_t n = spec.shape[0], k = spec.shape[1];
-  const int64_t run = quant ? kQuantBlockElems : panelRun(layout);
+  const int64_t run = quant ? quantBlockElems(quantPanelFormat(layout)) : panelRun(layout);
   if (n <= 0 || k <= 0 || n % kPanelRows != 0 || k % run != 0) return false;
   const DType want = layout == PanelLayout::kF32Panels ? DType::kF32 : DType::kBF16;
   if (!quant && spec.dtype != want) return false;
@@ -57,15 +55,17 @@ std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, i
                              int64_t k) {
   std::vector<uint8_t> dst(src.size());
   if (quantPanels(layout)) {
-    const int64_t blocks = k / kQuantBlockElems, block_bytes = quantPanelBlockBytes(layout);
+    const QuantFormat format = quantPanelFormat(layout);
+    const int64_t blocks = k / quantBlockElems(format), block_bytes = quantBlockBytes(format);
+    const int64_t f16 = quantPanelF16Bytes(layout);
     for (int64_t c = 0; c < n; ++c) {
       for (int64_t b = 0; b < blocks; ++b) {
-        // Runs of bytes that stay together: the scale (2), then 4 of codes.
-        for (int64_t i = 0; i < block_bytes; i += i == 0 ? 2 : 4) {
+        // Runs of bytes that stay together: the f16 fields (2), then 4.
+        for (int64_t i = 0; i < block_bytes; i += i < f16 ? 2 : 4) {
           const int64_t row_major = (c * blocks + b) * block_bytes + i;
           const int64_t panel = quantPanelByte(layout, c, b, i, blocks);
           std::memcpy(dst.data() + (kPack ? panel : row_major),
-                      src.data() + (kPack ? row_major : panel), i == 0 ? 2 : 4);
+                      src.data() + (kPack ? row_major : panel), i < f16 ? 2 : 4);
         }
       }
     }

@@ -25,6 +25,12 @@
 //    the low nibbles, 4 more in the high), so a broadcast of x's 4 bytes dots
 //    all 8 rows at once and the lanes end as the 8 outputs (no horizontal
 //    sums).
+//  - q4_k likewise (QuantPanelAvx2.cpp): [n/8][k/256] units of 1152 bytes,
+//    the 8 rows' d, then their dmin (f16 each), then their packed 6-bit
+//    scales and mins as 3 words (word w of the 8 rows, then word w + 1),
+//    then the codes by pairs of sub-blocks: pair p's 8 chunks, chunk c
+//    holding bytes 32p + 4c..32p + 4c + 3 of each row's qs (low nibbles:
+//    sub-block 2p, high: 2p + 1).
 // The embedding that a tied lm_head shares reads its rows in the f32 and
 // bf16 layouts (Tensor::loadRow); weights that any other op reads stay
 // row-major, as do quantized ones that an embedding reads.
@@ -53,6 +59,7 @@ enum class PanelLayout : uint8_t {
   kBf16Panels, // bf16 [n/16][k][16] (widened to f32 in registers: the f32 panel tile)
   kQ4_0Panels, // q4_0 [n/8][k/32] units of 8 scales and 4 chunks (above)
   kQ8_0Panels, // q8_0 [n/8][k/32] units of 8 scales and 8 chunks (above)
+  kQ4_KPanels, // q4_k [n/8][k/256] units (above)
 };
 
 constexpr int64_t kQuantPanelRows = 8;
@@ -60,14 +67,20 @@ constexpr int64_t kQuantPanelRows = 8;
 // Whether `layout` holds quantized blocks (panelIndex and panelRun do not
 // apply: its rows are read by the tile and Tensor::loadRow only).
 inline bool quantPanels(PanelLayout layout) {
-  return layout == PanelLayout::kQ4_0Panels || layout == PanelLayout::kQ8_0Panels;
+  return layout == PanelLayout::kQ4_0Panels || layout == PanelLayout::kQ8_0Panels ||
+         layout == PanelLayout::kQ4_KPanels;
 }
-// The format of a quantized layout's blocks, and their bytes.
+// The format of a quantized layout's blocks.
 inline QuantFormat quantPanelFormat(PanelLayout layout) {
-  return layout == PanelLayout::kQ4_0Panels ? QuantFormat::kQ4_0 : QuantFormat::kQ8_0;
+  switch (layout) {
+    case PanelLayout::kQ4_0Panels: return QuantFormat::kQ4_0;
+    case PanelLayout::kQ4_KPanels: return QuantFormat::kQ4_K;
+    default: return QuantFormat::kQ8_0;
+  }
 }
-inline int64_t quantPanelBlockBytes(PanelLayout layout) {
-  return layout == PanelLayout::kQ4_0Panels ? quant::kQ4_0Bytes : quant::kQ8_0Bytes;
+// Bytes of a block's leading f16 fields (its scale; q4_k: d and dmin).
+inline int64_t quantPanelF16Bytes(PanelLayout layout) {
+  return layout == PanelLayout::kQ4_KPanels ? 4 : 2;
 }
 
 // Where element (c, i) of W [n, k] lies, in elements, in `layout`.
@@ -91,15 +104,18 @@ inline int64_t panelRun(PanelLayout layout) {
 }
 
 // Where byte `i` of block b of row c lies in the quantized `layout` of
-// `blocks` blocks (of 32 elements) per row.
+// `blocks` blocks per row: each field of the block's header as 8 rows side
+// by side (f16 fields 2 bytes a row, q4_k's scale words 4), then the codes
+// in chunks of 8 rows' 4 bytes.
 inline int64_t quantPanelByte(PanelLayout layout, int64_t c, int64_t b, int64_t i,
                               int64_t blocks) {
-  const int64_t unit = (c / kQuantPanelRows * blocks + b) * quantPanelBlockBytes(layout) *
+  const QuantFormat format = quantPanelFormat(layout);
+  const int64_t unit = (c / kQuantPanelRows * blocks + b) * quantBlockBytes(format) *
                        kQuantPanelRows;
-  const int64_t lane = c % kQuantPanelRows;
-  if (i < 2) return unit + 2 * lane + i;  // the f16 scale
-  const int64_t q = i - 2;                // byte q of the codes
-  return unit + 2 * kQuantPanelRows + 32 * (q / 4) + 4 * lane + q % 4;
+  const int64_t lane = c % kQuantPanelRows, f16 = quantPanelF16Bytes(layout);
+  if (i < f16) return unit + kQuantPanelRows * 2 * (i / 2) + 2 * lane + i % 2;
+  const int64_t q = i - f16;  // 4-byte runs from here
+  return unit + kQuantPanelRows * f16 + 32 * (q / 4) + 4 * lane + q % 4;
 }
 
 // Whether weight `index` of `plan` may be repacked in `layout` (not

@@ -160,6 +160,7 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
   EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kF32Panels));
   EXPECT_FALSE(panelsFit(b.plan, q8.index, q4_0));
   EXPECT_TRUE(panelsFit(b.plan, q8.index, PanelLayout::kQ8_0Panels));
+  EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kQ4_KPanels));
   EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kQ8_0Panels));
   EXPECT_FALSE(panelsFit(b.plan, dense.index, q4_0));
   EXPECT_FALSE(panelsFit(b.plan, tied.index, q4_0));  // the embedding reads it
@@ -168,19 +169,21 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
             PanelLayout::kRowMajor);  // LFM_CPU_QUANT_X=f32: the float-x tiles
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ8_0, true),
             PanelLayout::kQ8_0Panels);
+  EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_K, true),
+            PanelLayout::kQ4_KPanels);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ6_K, true),
             PanelLayout::kRowMajor);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kPortable, QuantFormat::kQ4_0, true),
             PanelLayout::kRowMajor);
 }
 
-// A q4_0 or q8_0 weight the avx2 device repacked reads back as its dequantized
+// A q4_0, q8_0 or q4_k weight the avx2 device repacked reads back as its dequantized
 // values; writing floats to a quantized weight is refused.
 TEST(WeightPanels, RepackedQuantWeightReadsDequantized) {
-  for (QuantFormat f : {QuantFormat::kQ4_0, QuantFormat::kQ8_0})
+  for (QuantFormat f : {QuantFormat::kQ4_0, QuantFormat::kQ8_0, QuantFormat::kQ4_K})
   for (const char *isa : {"avx2", "portable"}) {
     SCOPED_TRACE(std::string(isa) + " " + quantFormatName(f));
-    const int64_t n = 32, k = 96;
+    const int64_t n = 32, k = f == QuantFormat::kQ4_K ? 512 : 96;
     const std::vector<float> wv = randomValues(n * k, 7);
     PlanBuilder b(16, 4);
     BufferRef x = b.activation(k), y = b.activation(n);
@@ -199,6 +202,22 @@ TEST(WeightPanels, RepackedQuantWeightReadsDequantized) {
     EXPECT_EQ(write.code(), absl::StatusCode::kInvalidArgument) << write;
     EXPECT_NE(write.message().find("quantized"), std::string::npos) << write;
   }
+}
+
+TEST(WeightPanels, Q4_KPanelsAreEightRowsByBlock) {
+  const int64_t n = 8, k = 256, blocks = 1;
+  const std::vector<uint8_t> w = codedBlocks(n, blocks, 144, 30, 0);
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kQ4_KPanels, w, n, k);
+  ASSERT_EQ(packed.size(), w.size());
+  const auto at = [&](int64_t c, int64_t i) {
+    return cpu::quantPanelByte(PanelLayout::kQ4_KPanels, c, 0, i, blocks);
+  };
+  EXPECT_EQ(at(5, 1), 2 * 5 + 1);              // d
+  EXPECT_EQ(at(5, 2), 16 + 2 * 5);             // dmin
+  EXPECT_EQ(at(5, 4 + 4 + 3), 32 + 32 + 4 * 5 + 3);  // scale word 1, byte 3
+  EXPECT_EQ(at(5, 16 + 32 + 9), 128 + 256 + 32 * 2 + 4 * 5 + 1);  // qs pair 1, chunk 2
+  EXPECT_EQ(packed[128 + 256 + 32 * 2 + 4 * 5 + 1], static_cast<uint8_t>(150 + 16 + 32 + 9));
+  EXPECT_EQ(unpackPanels(PanelLayout::kQ4_KPanels, packed, n, k), w);
 }
 
 TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {

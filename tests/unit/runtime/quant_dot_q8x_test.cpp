@@ -10,7 +10,7 @@
 //  - batch invariance: a row's (and column's) result is bit-identical alone
 //    and in tiles of any size;
 //  - the accuracy cost against the float32-x tiles, on random data;
-//  - the AVX2 tiles of q4_0 and q8_0 weights in 8-row panels
+//  - the AVX2 tiles of q4_0, q8_0 and q4_k weights in 8-row panels
 //    (QuantPanelAvx2.cpp, WeightPanels.h) the same ways: against the double
 //    dot, and bit-identical across row and column splits.
 #include <gtest/gtest.h>
@@ -217,13 +217,15 @@ TEST(QuantDotQ8x, IsBatchInvariant) {
 TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
   if (!haveIsa(Isa::kAvx2)) GTEST_SKIP() << "skipped: this CPU has no AVX2";
   const int64_t n = 32, c0 = 8, c1 = 32;
-  for (PanelLayout layout : {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels}) {
+  for (PanelLayout layout :
+       {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels, PanelLayout::kQ4_KPanels}) {
   const QuantFormat f = quantPanelFormat(layout);
   const DotTileFn tile = avx2QuantPanelTile(layout);
   ASSERT_NE(tile, nullptr) << quantFormatName(f);
-  for (int64_t kb : {1, 2, 3, 8}) {
-    const int64_t k = 32 * kb;
-    for (int64_t stride : {k, k + 32}) {
+  const int64_t be = quantBlockElems(f);
+  for (int64_t kb : be == 32 ? std::vector<int64_t>{1, 2, 3, 8} : std::vector<int64_t>{1, 2}) {
+    const int64_t k = be * kb;
+    for (int64_t stride : {k, k + be}) {
       const QuantWeights w = makeWeights(f, n, stride, static_cast<uint32_t>(k));
       const std::vector<uint8_t> panels = packPanels(layout, w.q, n, stride);
       ASSERT_EQ(unpackPanels(layout, panels, n, stride), w.q);
