@@ -49,13 +49,13 @@ PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
 }
 
 PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
-  // LFM2-350M q4_0 GGUF (its q6_k lm_head stays row-major), 2 threads, this
-  // Zen 3: QuantPanelAvx2.cpp's header has the figures.
+  // LFM2-350M GGUFs, 2 threads, this Zen 3: QuantPanelAvx2.cpp's header
+  // has the figures.
   if (isa != Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
   const PanelLayout layout = format == QuantFormat::kQ4_0   ? PanelLayout::kQ4_0Panels
                              : format == QuantFormat::kQ8_0 ? PanelLayout::kQ8_0Panels
                              : format == QuantFormat::kQ4_K ? PanelLayout::kQ4_KPanels
-                                                            : PanelLayout::kRowMajor;
+                                                            : PanelLayout::kQ6_KPanels;
   if (layout == PanelLayout::kRowMajor || avx2QuantPanelTile(layout) == nullptr) {
     return PanelLayout::kRowMajor;
   }
@@ -77,6 +77,7 @@ DotKernel panelKernel(Isa isa, PanelLayout layout) {
     case PanelLayout::kQ4_0Panels:  // AVX2 only
     case PanelLayout::kQ8_0Panels:
     case PanelLayout::kQ4_KPanels:
+    case PanelLayout::kQ6_KPanels:
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -39,10 +39,10 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 //
 //   int8  q[k]        at 0           q = round-to-nearest-even(x * 127 / amax)
 //   float d[k / 32]   at k           d = amax / 127 of each block of 32
-//   int32 s[k / 32]   at k + k / 8   s = the sum of the block's q
+//   int16 s[k / 16]   at k + k / 8   s = the sum of each 16 q (2 per block)
 //
 // (x ~= d * q; s lets a tile of unsigned weight codes take their offset off
-// a whole block's integer dot at once). The tiles then take the dot of each block of 32 in exact
+// a block's integer dot at once, per half where q6_k's scales differ). The tiles then take the dot of each block of 32 in exact
 // integer arithmetic (AVX512-VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd)
 // against the weights' integer codes, and combine the blocks in float:
 //

@@ -25,12 +25,12 @@ void quantizeXRowsQ8(const float *x, int64_t x_stride, int64_t rows, int64_t k, 
       const float scale = amax / 127.0f, inv = amax != 0.0f ? 127.0f / amax : 0.0f;
       std::memcpy(d + 4 * b, &scale, 4);
       // Round to nearest even (|x * inv| <= 127 + rounding, so the trick holds).
-      int32_t sum = 0;
+      int16_t half[2] = {0, 0};  // |sum| <= 16 * 128
       for (int i = 0; i < 32; ++i) {
         q[32 * b + i] = static_cast<int8_t>(quant::nearestInt(xr[32 * b + i] * inv));
-        sum += q[32 * b + i];
+        half[i / 16] = static_cast<int16_t>(half[i / 16] + q[32 * b + i]);
       }
-      std::memcpy(sums + 4 * b, &sum, 4);
+      std::memcpy(sums + 4 * b, half, 4);
     }
   }
 }

@@ -1,4 +1,4 @@
-// The AVX2 tiles for q4_0, q8_0 and q4_k weights in 8-row panels
+// The AVX2 tiles for q4_0, q8_0, q4_k and q6_k weights in 8-row panels
 // (WeightPanels.h) against quantized x (XFormat::kQ8, QuantDot.h).
 //
 // A panel unit is 8 weight rows' block of 32. Per chunk c, one load gives
@@ -13,7 +13,9 @@
 //    so vpmaddubsw cannot saturate), vpmaddwd by ones per chunk, summed in
 //    int32;
 //  - q4_k (per sub-block of 32, 8 chunks of one nibble): as q4_0 without
-//    the offset, then the sub-block's scale and min (Q4_K below).
+//    the offset, then the sub-block's scale and min (Q4_K below);
+//  - q6_k (per sub-block of 32): the 6-bit codes, the rows' scales of each
+//    16 by vpmaddwd (Q6_K below).
 // Lane l then holds row l's exact integer block dot; one FMA per block,
 // (row l's scale * x's block scale) * dot, into 8 float lanes: lane l is
 // output l, with no horizontal sum. Compared with the row-major tiles
@@ -29,8 +31,9 @@
 // 128 --batch 1,8`, LFM2-350M GGUFs from llama-quantize, an AMD EPYC Zen 3
 // with AVX2 only), prefill 128 / decode batch 1 / batch 8 in tokens/s:
 // q4_0 163 / 68 / 108 -> 449 / 89 / 208, q8_0 172 / 48 / 114 -> 320 / 64 /
-// 169, q4_k_m (q4_k and q6_k) 124 / 60 / 93 -> 325 / 80 / 173. (The q4_0
-// and q4_k_m files' lm_head is q6_k, which stays row-major.)
+// 169, q4_k_m (q4_k and q6_k) 124 / 60 / 93 -> 325 / 80 / 173 with q4_k in
+// panels; q6_k in panels too (the q4_0 and q4_k_m files' tied lm_head):
+// q4_0 decode 88 / 205 -> 91 / 250, q4_k_m 319 / 75 / 175 -> 354 / 92 / 207.
 #include "DotKernels.h"
 #include "QuantDot.h"
 
@@ -55,10 +58,11 @@ inline __m256i broadcast4(const uint8_t *p) {
   std::memcpy(&v, p, sizeof v);
   return _mm256_set1_epi32(v);
 }
-inline int32_t int32At(const uint8_t *p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// The sum of x's codes in block xb of a row (QuantDot.h: two int16 halves).
+inline int32_t blockSum(const uint8_t *row, int64_t k, int64_t xb) {
+  int16_t half[2];
+  std::memcpy(half, row + k + k / 8 + 4 * xb, sizeof half);
+  return half[0] + half[1];
 }
 inline float floatAt(const uint8_t *p) {
   float v;
@@ -105,7 +109,7 @@ struct Q4_0 {
     __m256i dot[M];
     LFM_UNROLL
     for (int r = 0; r < M; ++r) {
-      const __m256i offset = _mm256_set1_epi32(8 * int32At(x + r * xs + k + k / 8 + 4 * b));
+      const __m256i offset = _mm256_set1_epi32(8 * blockSum(x + r * xs, k, b));
       dot[r] = _mm256_sub_epi32(_mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1)), offset);
     }
     addBlockDots<M>(unit, x, xs, k, b, dot, acc);
@@ -192,11 +196,84 @@ struct Q4_K {
       LFM_UNROLL
       for (int r = 0; r < M; ++r) {
         const float dx = floatAt(x + r * xs + k + 4 * xb);
-        const float sum = static_cast<float>(int32At(x + r * xs + k + k / 8 + 4 * xb));
+        const float sum = static_cast<float>(blockSum(x + r * xs, k, xb));
         const __m256i dot = _mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1));
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dsc, _mm256_set1_ps(dx)),
                                  acc[r]);
         acc[r] = _mm256_fnmadd_ps(dmn, _mm256_set1_ps(dx * sum), acc[r]);
+      }
+    }
+  }
+};
+
+// q6_k: sub-block s = 4n + t (32 elements, x block 8b + s) takes its 6-bit
+// codes u from ql's nibbles and qh's 2 bits as the row-major tile does
+// (QuantDotQ8xAvx2.cpp), 8 rows per chunk; u * x pair sums are added two
+// chunks at a time in int16 (<= 2 * 2 * 63 * 128 < 2^15) and multiplied by
+// the rows' int8 scale of those 16 elements (vpmaddwd, sign-extended pairs),
+// less 32 times (scale_A * sum of x's first 16 + scale_B * sum of the last
+// 16) for the offset: lane l is row l's exact integer dot, then one FMA by
+// d_l * dx as q8_0's.
+struct Q6_K {
+  static constexpr int64_t kBlockElems = 256;
+  static constexpr int64_t kUnitBytes = quant::kQ6_KBytes * kQuantPanelRows;  // 1680
+  static constexpr int64_t kQh = 1024, kScales = 1536, kD = 1664;             // fields in a unit
+
+  template <int M>
+  static void accumulate(const uint8_t *unit, const uint8_t *x, int64_t xs, int64_t k, int64_t b,
+                         __m256 (&acc)[M]) {
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(unit + kD)));
+    const __m256i m4 = _mm256_set1_epi8(15), m6 = _mm256_set1_epi8(0x30);
+    LFM_UNROLL
+    for (int s = 0; s < 8; ++s) {
+      const int n = s / 4, t = s % 4;
+      // The rows' scales of elements 0-15 (group 2s) and 16-31 (2s + 1),
+      // sign-extended in each int32 lane.
+      const auto scale = [&](int g) {
+        const __m256i w =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i *>(unit + kScales + 32 * (g / 4)));
+        return _mm256_srai_epi32(_mm256_slli_epi32(w, 8 * (3 - g % 4)), 24);
+      };
+      const __m256i sa = scale(2 * s), sb = scale(2 * s + 1);
+      const auto both = [](__m256i lo, __m256i hi) {  // int16 lo and hi of each lane
+        return _mm256_blend_epi16(lo, _mm256_slli_epi32(hi, 16), 0xAA);
+      };
+      const __m256i pair[2] = {both(sa, sa), both(sb, sb)}, ab = both(sa, sb);
+      __m256i dot[M];
+      LFM_UNROLL
+      for (int i = 0; i < 4; ++i) {
+        __m256i u[2];
+        LFM_UNROLL
+        for (int h = 0; h < 2; ++h) {
+          const int c = 2 * i + h;
+          const __m256i q = _mm256_loadu_si256(
+              reinterpret_cast<const __m256i *>(unit + 32 * (16 * n + 8 * (t & 1) + c)));
+          const __m256i qh =
+              _mm256_loadu_si256(reinterpret_cast<const __m256i *>(unit + kQh + 32 * (8 * n + c)));
+          const __m256i moved = t < 2    ? _mm256_slli_epi16(qh, 4 - 2 * t)
+                                : t == 2 ? qh
+                                         : _mm256_srli_epi16(qh, 2);
+          u[h] = _mm256_or_si256(_mm256_and_si256(t < 2 ? q : _mm256_srli_epi16(q, 4), m4),
+                                 _mm256_and_si256(moved, m6));
+        }
+        LFM_UNROLL
+        for (int r = 0; r < M; ++r) {
+          const uint8_t *xq = x + r * xs + 256 * b + 32 * s + 8 * i;
+          const __m256i t16 = _mm256_add_epi16(_mm256_maddubs_epi16(u[0], broadcast4(xq)),
+                                               _mm256_maddubs_epi16(u[1], broadcast4(xq + 4)));
+          const __m256i t32 = _mm256_madd_epi16(t16, pair[i / 2]);
+          dot[r] = i == 0 ? t32 : _mm256_add_epi32(dot[r], t32);
+          LFM_PIN(dot[r]);
+        }
+      }
+      const int64_t xb = 8 * b + s;
+      LFM_UNROLL
+      for (int r = 0; r < M; ++r) {
+        const __m256i halves = broadcast4(x + r * xs + k + k / 8 + 4 * xb);
+        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(ab, halves), 5);
+        const __m256i exact = _mm256_sub_epi32(dot[r], offset);
+        const __m256 dx = _mm256_set1_ps(floatAt(x + r * xs + k + 4 * xb));
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(d, dx), acc[r]);
       }
     }
   }
@@ -263,6 +340,8 @@ DotTileFn avx2QuantPanelTile(PanelLayout layout) {
       return panelTile<Q8_0>;
     case PanelLayout::kQ4_KPanels:
       return panelTile<Q4_K>;
+    case PanelLayout::kQ6_KPanels:
+      return panelTile<Q6_K>;
     default:
       return nullptr;
   }

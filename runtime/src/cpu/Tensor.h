@@ -52,7 +52,7 @@ struct Tensor {
     if (quantPanels(layout)) {  // each block gathered, then dequantized
       const int64_t elems = quantBlockElems(*quant), block_bytes = quantBlockBytes(*quant);
       const int64_t blocks = width / elems;
-      uint8_t block[quant::kQ4_KBytes];  // the largest panel block
+      uint8_t block[quant::kQ6_KBytes];  // the largest panel block
       for (int64_t b = 0; b < blocks; ++b) {
         for (int64_t i = 0; i < block_bytes; ++i) {
           block[i] = data[quantPanelByte(layout, r, b, i, blocks)];

@@ -23,8 +23,7 @@ bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
       const BufferRef ref = launch.operands[o];
       if (ref.kind != BufferRef::kWeight || ref.index != static_cast<int64_t>(index)) continue;
       if (o != 1) return false;
-      // Its rows through Tensor::loadRow (unquantized layouts only).
-      if (launch.op == OpKind::kEmbedding && !quant) continue;
+      if (launch.op == OpKind::kEmbedding) continue;  // its rows through Tensor::loadRow
       if (launch.op != OpKind::kLinear) return false;
       const auto epilogue = static_cast<LinearEpilogue>(launch.attr(IntAttr::kEpilogue));
       if (epilogue == LinearEpilogue::kSwiglu && n % (2 * kPanelRows) != 0) return false;
@@ -57,15 +56,15 @@ std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, i
   if (quantPanels(layout)) {
     const QuantFormat format = quantPanelFormat(layout);
     const int64_t blocks = k / quantBlockElems(format), block_bytes = quantBlockBytes(format);
-    const int64_t f16 = quantPanelF16Bytes(layout);
     for (int64_t c = 0; c < n; ++c) {
       for (int64_t b = 0; b < blocks; ++b) {
-        // Runs of bytes that stay together: the f16 fields (2), then 4.
-        for (int64_t i = 0; i < block_bytes; i += i < f16 ? 2 : 4) {
+        // Runs of bytes that stay together.
+        for (int64_t i = 0, len = 0; i < block_bytes; i += len) {
+          len = quantPanelRun(format, i).length;
           const int64_t row_major = (c * blocks + b) * block_bytes + i;
           const int64_t panel = quantPanelByte(layout, c, b, i, blocks);
           std::memcpy(dst.data() + (kPack ? panel : row_major),
-                      src.data() + (kPack ? row_major : panel), i < f16 ? 2 : 4);
+                      src.data() + (kPack ? row_major : panel), len);
         }
       }
     }

@@ -25,15 +25,14 @@
 //    the low nibbles, 4 more in the high), so a broadcast of x's 4 bytes dots
 //    all 8 rows at once and the lanes end as the 8 outputs (no horizontal
 //    sums).
-//  - q4_k likewise (QuantPanelAvx2.cpp): [n/8][k/256] units of 1152 bytes,
-//    the 8 rows' d, then their dmin (f16 each), then their packed 6-bit
-//    scales and mins as 3 words (word w of the 8 rows, then word w + 1),
-//    then the codes by pairs of sub-blocks: pair p's 8 chunks, chunk c
-//    holding bytes 32p + 4c..32p + 4c + 3 of each row's qs (low nibbles:
-//    sub-block 2p, high: 2p + 1).
-// The embedding that a tied lm_head shares reads its rows in the f32 and
-// bf16 layouts (Tensor::loadRow); weights that any other op reads stay
-// row-major, as do quantized ones that an embedding reads.
+//  - q4_k and q6_k likewise (QuantPanelAvx2.cpp): [n/8][k/256] units of
+//    the 8 rows' blocks, each field of the block (quantPanelByte) as 8 rows
+//    side by side: f16 fields 2 bytes a row, the others in 4-byte chunks.
+//    q4_k: d, dmin, its packed 6-bit scales and mins (3 words), then qs
+//    (chunk c: bytes 4c..4c+3, low nibbles of sub-block 2 (c / 8), high of
+//    the next); q6_k: ql, qh, the 16 int8 scales (4 words), then d.
+// The embedding that a tied lm_head shares reads its rows in any layout
+// (Tensor::loadRow); weights that any other op reads stay row-major.
 // Measured: DotAvx512.cpp's, DotAmx.cpp's and DotAvx2.cpp's headers.
 #ifndef LFM_RUNTIME_CPU_WEIGHTPANELS_H
 #define LFM_RUNTIME_CPU_WEIGHTPANELS_H
@@ -60,6 +59,7 @@ enum class PanelLayout : uint8_t {
   kQ4_0Panels, // q4_0 [n/8][k/32] units of 8 scales and 4 chunks (above)
   kQ8_0Panels, // q8_0 [n/8][k/32] units of 8 scales and 8 chunks (above)
   kQ4_KPanels, // q4_k [n/8][k/256] units (above)
+  kQ6_KPanels, // q6_k [n/8][k/256] units (above)
 };
 
 constexpr int64_t kQuantPanelRows = 8;
@@ -68,19 +68,32 @@ constexpr int64_t kQuantPanelRows = 8;
 // apply: its rows are read by the tile and Tensor::loadRow only).
 inline bool quantPanels(PanelLayout layout) {
   return layout == PanelLayout::kQ4_0Panels || layout == PanelLayout::kQ8_0Panels ||
-         layout == PanelLayout::kQ4_KPanels;
+         layout == PanelLayout::kQ4_KPanels || layout == PanelLayout::kQ6_KPanels;
 }
 // The format of a quantized layout's blocks.
 inline QuantFormat quantPanelFormat(PanelLayout layout) {
   switch (layout) {
     case PanelLayout::kQ4_0Panels: return QuantFormat::kQ4_0;
     case PanelLayout::kQ4_KPanels: return QuantFormat::kQ4_K;
+    case PanelLayout::kQ6_KPanels: return QuantFormat::kQ6_K;
     default: return QuantFormat::kQ8_0;
   }
 }
-// Bytes of a block's leading f16 fields (its scale; q4_k: d and dmin).
-inline int64_t quantPanelF16Bytes(PanelLayout layout) {
-  return layout == PanelLayout::kQ4_KPanels ? 4 : 2;
+
+// Where byte `i` of a block of `format` starts its run: the bytes that
+// stay together in the panels (2 of an f16 field, else 4), and their
+// field's first byte.
+struct QuantPanelRun {
+  int64_t field, length;
+};
+inline QuantPanelRun quantPanelRun(QuantFormat format, int64_t i) {
+  switch (format) {
+    case QuantFormat::kQ8_0:
+    case QuantFormat::kQ4_0: return i < 2 ? QuantPanelRun{0, 2} : QuantPanelRun{2, 4};
+    case QuantFormat::kQ4_K: return i < 4 ? QuantPanelRun{i / 2 * 2, 2} : QuantPanelRun{4, 4};
+    case QuantFormat::kQ6_K: return i < 208 ? QuantPanelRun{0, 4} : QuantPanelRun{208, 2};
+  }
+  return {0, 4};
 }
 
 // Where element (c, i) of W [n, k] lies, in elements, in `layout`.
@@ -104,26 +117,25 @@ inline int64_t panelRun(PanelLayout layout) {
 }
 
 // Where byte `i` of block b of row c lies in the quantized `layout` of
-// `blocks` blocks per row: each field of the block's header as 8 rows side
-// by side (f16 fields 2 bytes a row, q4_k's scale words 4), then the codes
-// in chunks of 8 rows' 4 bytes.
+// `blocks` blocks per row: the block's fields in order, each as its runs
+// of the 8 rows side by side (run j of rows 0-7, then run j + 1).
 inline int64_t quantPanelByte(PanelLayout layout, int64_t c, int64_t b, int64_t i,
                               int64_t blocks) {
   const QuantFormat format = quantPanelFormat(layout);
   const int64_t unit = (c / kQuantPanelRows * blocks + b) * quantBlockBytes(format) *
                        kQuantPanelRows;
-  const int64_t lane = c % kQuantPanelRows, f16 = quantPanelF16Bytes(layout);
-  if (i < f16) return unit + kQuantPanelRows * 2 * (i / 2) + 2 * lane + i % 2;
-  const int64_t q = i - f16;  // 4-byte runs from here
-  return unit + kQuantPanelRows * f16 + 32 * (q / 4) + 4 * lane + q % 4;
+  const QuantPanelRun run = quantPanelRun(format, i);
+  const int64_t in_field = i - run.field;
+  return unit + kQuantPanelRows * run.field + kQuantPanelRows * run.length * (in_field / run.length) +
+         run.length * (c % kQuantPanelRows) + in_field % run.length;
 }
 
 // Whether weight `index` of `plan` may be repacked in `layout` (not
 // kRowMajor): its dtype (f32 or bf16) or quantized format (the quantized
 // layout's), [n, k] with n a multiple of 16 (32 where a SwiGLU linear
 // reads it, so that both halves start on a panel) and k a multiple of the
-// layout's run (of 32 for q4_0), and read by linear launches (as their
-// weight) and, unless quantized, embeddings (as their table) only.
+// layout's run (of its block), and read by linear launches (as their
+// weight) and embeddings (as their table) only.
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout);
 
 // Row-major W (n x k elements; for the quantized layouts, rows of k / 32

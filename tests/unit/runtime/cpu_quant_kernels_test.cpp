@@ -46,10 +46,10 @@ TEST(CpuQuantKernels, LinearMatchesDequantizedReferenceAndIsBatchInvariant) {
   const int64_t row_counts[] = {1, 2, 5, 13, 37};
   const Case cases[] = {{QuantFormat::kQ8_0, 32, 3},   {QuantFormat::kQ8_0, 96, 38},
                         {QuantFormat::kQ4_0, 64, 19},  {QuantFormat::kQ4_0, 160, 34},
-                        // n a multiple of 32: q4_0, q8_0 and q4_k panels on AVX2
+                        // n a multiple of 32: q4_0, q8_0, q4_k, q6_k panels on AVX2
                         // (WeightPanels.h)
                         {QuantFormat::kQ4_0, 96, 64},  {QuantFormat::kQ8_0, 64, 32},
-                        {QuantFormat::kQ4_K, 512, 32},
+                        {QuantFormat::kQ4_K, 512, 32}, {QuantFormat::kQ6_K, 256, 32},
                         {QuantFormat::kQ4_K, 256, 22}, {QuantFormat::kQ6_K, 512, 9}};
   for (const Case &c : cases) {
     for (DType xdt : {DType::kF32, DType::kBF16}) {

@@ -141,8 +141,8 @@ TEST(WeightPanels, Q8_0PanelsAreEightRowsByBlock) {
   EXPECT_EQ(unpackPanels(PanelLayout::kQ8_0Panels, packed, n, k), w);
 }
 
-// Quantized weights: q4_0 and q8_0 ones in their panels when only linears
-// read them.
+// Quantized weights in their format's panels when only linears and
+// embeddings read them.
 TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
   PlanBuilder b(64, 8);
   BufferRef x = b.activation(64), y = b.activation(32);
@@ -163,7 +163,7 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
   EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kQ4_KPanels));
   EXPECT_FALSE(panelsFit(b.plan, q4.index, PanelLayout::kQ8_0Panels));
   EXPECT_FALSE(panelsFit(b.plan, dense.index, q4_0));
-  EXPECT_FALSE(panelsFit(b.plan, tied.index, q4_0));  // the embedding reads it
+  EXPECT_TRUE(panelsFit(b.plan, tied.index, q4_0));  // the embedding reads it too
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_0, true), q4_0);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_0, false),
             PanelLayout::kRowMajor);  // LFM_CPU_QUANT_X=f32: the float-x tiles
@@ -172,18 +172,18 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ4_K, true),
             PanelLayout::kQ4_KPanels);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, QuantFormat::kQ6_K, true),
-            PanelLayout::kRowMajor);
+            PanelLayout::kQ6_KPanels);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kPortable, QuantFormat::kQ4_0, true),
             PanelLayout::kRowMajor);
 }
 
-// A q4_0, q8_0 or q4_k weight the avx2 device repacked reads back as its dequantized
+// A quantized weight the avx2 device repacked reads back as its dequantized
 // values; writing floats to a quantized weight is refused.
 TEST(WeightPanels, RepackedQuantWeightReadsDequantized) {
-  for (QuantFormat f : {QuantFormat::kQ4_0, QuantFormat::kQ8_0, QuantFormat::kQ4_K})
+  for (QuantFormat f : kAllQuantFormats)
   for (const char *isa : {"avx2", "portable"}) {
     SCOPED_TRACE(std::string(isa) + " " + quantFormatName(f));
-    const int64_t n = 32, k = f == QuantFormat::kQ4_K ? 512 : 96;
+    const int64_t n = 32, k = quantBlockElems(f) == 256 ? 512 : 96;
     const std::vector<float> wv = randomValues(n * k, 7);
     PlanBuilder b(16, 4);
     BufferRef x = b.activation(k), y = b.activation(n);
@@ -204,20 +204,38 @@ TEST(WeightPanels, RepackedQuantWeightReadsDequantized) {
   }
 }
 
+// One 256-element block of each of 8 rows, coded as codedBlocks(8, 1,
+// bytes, 30, 0), in `layout`: the packed bytes (their round trip checked).
+std::vector<uint8_t> packedKBlock(PanelLayout layout, int64_t bytes) {
+  const std::vector<uint8_t> w = codedBlocks(8, 1, bytes, 30, 0);
+  std::vector<uint8_t> packed = packPanels(layout, w, 8, 256);
+  EXPECT_EQ(packed.size(), w.size());
+  EXPECT_EQ(unpackPanels(layout, packed, 8, 256), w);
+  return packed;
+}
+
 TEST(WeightPanels, Q4_KPanelsAreEightRowsByBlock) {
-  const int64_t n = 8, k = 256, blocks = 1;
-  const std::vector<uint8_t> w = codedBlocks(n, blocks, 144, 30, 0);
-  const std::vector<uint8_t> packed = packPanels(PanelLayout::kQ4_KPanels, w, n, k);
-  ASSERT_EQ(packed.size(), w.size());
-  const auto at = [&](int64_t c, int64_t i) {
-    return cpu::quantPanelByte(PanelLayout::kQ4_KPanels, c, 0, i, blocks);
+  const std::vector<uint8_t> packed = packedKBlock(PanelLayout::kQ4_KPanels, 144);
+  const auto at = [](int64_t c, int64_t i) {
+    return cpu::quantPanelByte(PanelLayout::kQ4_KPanels, c, 0, i, 1);
   };
   EXPECT_EQ(at(5, 1), 2 * 5 + 1);              // d
   EXPECT_EQ(at(5, 2), 16 + 2 * 5);             // dmin
   EXPECT_EQ(at(5, 4 + 4 + 3), 32 + 32 + 4 * 5 + 3);  // scale word 1, byte 3
   EXPECT_EQ(at(5, 16 + 32 + 9), 128 + 256 + 32 * 2 + 4 * 5 + 1);  // qs pair 1, chunk 2
   EXPECT_EQ(packed[128 + 256 + 32 * 2 + 4 * 5 + 1], static_cast<uint8_t>(150 + 16 + 32 + 9));
-  EXPECT_EQ(unpackPanels(PanelLayout::kQ4_KPanels, packed, n, k), w);
+}
+
+TEST(WeightPanels, Q6_KPanelsAreEightRowsByBlock) {
+  const std::vector<uint8_t> packed = packedKBlock(PanelLayout::kQ6_KPanels, 210);
+  const auto at = [](int64_t c, int64_t i) {
+    return cpu::quantPanelByte(PanelLayout::kQ6_KPanels, c, 0, i, 1);
+  };
+  EXPECT_EQ(at(3, 5), 32 * 1 + 4 * 3 + 1);               // ql byte 5
+  EXPECT_EQ(at(3, 128 + 6), 1024 + 32 * 1 + 4 * 3 + 2);  // qh byte 6
+  EXPECT_EQ(at(3, 192 + 15), 1536 + 32 * 3 + 4 * 3 + 3);  // scale 15
+  EXPECT_EQ(at(3, 209), 1664 + 2 * 3 + 1);                // d
+  EXPECT_EQ(packed[1664 + 2 * 3 + 1], static_cast<uint8_t>(90 + 209));
 }
 
 TEST(WeightPanels, OnlyLinearOnlyWeightsOfWholePanelsFit) {
@@ -306,7 +324,28 @@ TEST(WeightPanels, RepackedWeightReadsAndWritesRowMajor) {
 
 // A tied table in panels: the embedding gathers its rows from the panel
 // layout, bit for bit the reference kernels' rows, and the lm_head over it
-// matches theirs.
+// matches theirs within `tol`. `table` is the plan's [vocab, hidden] weight.
+void checkTiedTable(const PlanBuilder &b, BufferRef x, BufferRef logits, const char *isa,
+                    const char *bf16, double tol) {
+  std::optional<ScopedEnv> reference;
+  reference.emplace("LFM_CPU_KERNELS", "reference");
+  auto ref = Rig::create(b, {2, 8}, 2);
+  reference.reset();
+  ScopedEnv isa_env("LFM_CPU_ISA", isa);
+  ScopedEnv bf16_env("LFM_CPU_BF16", bf16);
+  auto fast = Rig::create(b, {2, 8}, 2);
+  ASSERT_TRUE(ref.ok() && fast.ok());
+  const std::vector<int32_t> tokens = {0, 17, 47, 16, 31};
+  TestStep s1, s2;
+  s1.seq(tokens, 0, 0);
+  s2.seq(tokens, 0, 0);
+  ASSERT_TRUE(ref->run(s1).ok());
+  ASSERT_TRUE(fast->run(s2).ok());
+  EXPECT_EQ(fast->read(x, 5), ref->read(x, 5));
+  const std::vector<float> want = ref->read(logits, 5), got = fast->read(logits, 5);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << i;
+}
+
 TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
   struct Case {
     const char *isa;
@@ -325,23 +364,24 @@ TEST(WeightPanels, TiedEmbeddingReadsRowsFromPanels) {
     b.launch("embedding", {inputRef(InputId::kTokens), table}, {x});
     b.launch("linear", {x, table}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
     ASSERT_TRUE(panelsFit(b.plan, table.index, cpu::panelLayoutFor(cpu::Isa::kAmx, cs.dtype)));
-    std::optional<ScopedEnv> reference;
-    reference.emplace("LFM_CPU_KERNELS", "reference");
-    auto ref = Rig::create(b, {2, 8}, 2);
-    reference.reset();
-    ScopedEnv isa_env("LFM_CPU_ISA", cs.isa);
-    ScopedEnv bf16_env("LFM_CPU_BF16", cs.bf16);
-    auto fast = Rig::create(b, {2, 8}, 2);
-    ASSERT_TRUE(ref.ok() && fast.ok());
-    const std::vector<int32_t> tokens = {0, 17, 47, 16, 31};
-    TestStep s1, s2;
-    s1.seq(tokens, 0, 0);
-    s2.seq(tokens, 0, 0);
-    ASSERT_TRUE(ref->run(s1).ok());
-    ASSERT_TRUE(fast->run(s2).ok());
-    EXPECT_EQ(fast->read(x, 5), ref->read(x, 5));
-    const std::vector<float> want = ref->read(logits, 5), got = fast->read(logits, 5);
-    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 0.05 * hidden) << i;
+    checkTiedTable(b, x, logits, cs.isa, cs.bf16, 0.05 * hidden);
+  }
+}
+
+// The same for a quantized table in the AVX2 quantized panels (the lm_head
+// with x quantized to Q8 blocks: within amax / 254 per element of x).
+TEST(WeightPanels, TiedQuantEmbeddingReadsRowsFromPanels) {
+  for (QuantFormat f : kAllQuantFormats) {
+    SCOPED_TRACE(quantFormatName(f));
+    const int64_t vocab = 48, hidden = 256;
+    PlanBuilder b(vocab, 8);
+    BufferRef table = b.quantWeight(vocab, hidden, randomValues(vocab * hidden, 9), f);
+    BufferRef x = b.activation(hidden), logits = b.activation(vocab);
+    b.launch("embedding", {inputRef(InputId::kTokens), table}, {x});
+    b.launch("linear", {x, table}, {logits}, {{"prologue_norm", 0}, {"epilogue", 0}});
+    ASSERT_TRUE(panelsFit(b.plan, table.index,
+                          cpu::quantPanelLayoutFor(cpu::Isa::kAvx2, f, /*quantize_x=*/true)));
+    checkTiedTable(b, x, logits, "avx2", nullptr, 4e-3 * hidden);
   }
 }
 

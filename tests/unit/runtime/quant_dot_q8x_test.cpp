@@ -10,7 +10,7 @@
 //  - batch invariance: a row's (and column's) result is bit-identical alone
 //    and in tiles of any size;
 //  - the accuracy cost against the float32-x tiles, on random data;
-//  - the AVX2 tiles of q4_0, q8_0 and q4_k weights in 8-row panels
+//  - the AVX2 tiles of q4_0, q8_0, q4_k and q6_k weights in 8-row panels
 //    (QuantPanelAvx2.cpp, WeightPanels.h) the same ways: against the double
 //    dot, and bit-identical across row and column splits.
 #include <gtest/gtest.h>
@@ -112,16 +112,17 @@ TEST(QuantDotQ8x, QuantizesXLikeGgml) {
       float got_d;
       std::memcpy(&got_d, got.data() + r * xs + k + 4 * b, 4);
       ASSERT_TRUE(sameBits(got_d, d)) << "row " << r << " block " << b;
-      int32_t sum = 0;
+      int sum[2] = {0, 0};
       for (int i = 0; i < 32; ++i) {
         const int q = static_cast<int>(std::nearbyint(xb[i] * inv));  // ties to even
         ASSERT_LE(std::abs(q), 127);
         ASSERT_EQ(static_cast<int8_t>(got[r * xs + 32 * b + i]), q) << "row " << r << " elem " << 32 * b + i;
-        sum += q;
+        sum[i / 16] += q;
       }
-      int32_t got_sum;
-      std::memcpy(&got_sum, got.data() + r * xs + k + k / 8 + 4 * b, 4);
-      ASSERT_EQ(got_sum, sum) << "row " << r << " block " << b;
+      int16_t got_sum[2];
+      std::memcpy(got_sum, got.data() + r * xs + k + k / 8 + 4 * b, 4);
+      ASSERT_EQ(got_sum[0], sum[0]) << "row " << r << " block " << b;
+      ASSERT_EQ(got_sum[1], sum[1]) << "row " << r << " block " << b;
     }
     // The padding after a row is left alone.
     for (int64_t i = q8xRowBytes(k); i < xs; ++i) ASSERT_EQ(got[r * xs + i], 0xEE);
@@ -218,7 +219,8 @@ TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
   if (!haveIsa(Isa::kAvx2)) GTEST_SKIP() << "skipped: this CPU has no AVX2";
   const int64_t n = 32, c0 = 8, c1 = 32;
   for (PanelLayout layout :
-       {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels, PanelLayout::kQ4_KPanels}) {
+       {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels, PanelLayout::kQ4_KPanels,
+        PanelLayout::kQ6_KPanels}) {
   const QuantFormat f = quantPanelFormat(layout);
   const DotTileFn tile = avx2QuantPanelTile(layout);
   ASSERT_NE(tile, nullptr) << quantFormatName(f);
