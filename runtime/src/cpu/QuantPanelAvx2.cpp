@@ -58,6 +58,12 @@ inline __m256i broadcast4(const uint8_t *p) {
   std::memcpy(&v, p, sizeof v);
   return _mm256_set1_epi32(v);
 }
+// Each int32 lane of `lo` and `hi` (values that int16 holds) as the lane's
+// two int16 halves: lo's in the low one, hi's in the high one.
+inline __m256i int16Pairs(__m256i lo, __m256i hi) {
+  return _mm256_blend_epi16(lo, _mm256_slli_epi32(hi, 16), 0xAA);
+}
+
 // The sum of x's codes in block xb of a row (QuantDot.h: two int16 halves).
 inline int32_t blockSum(const uint8_t *row, int64_t k, int64_t xb) {
   int16_t half[2];
@@ -235,10 +241,7 @@ struct Q6_K {
         return _mm256_srai_epi32(_mm256_slli_epi32(w, 8 * (3 - g % 4)), 24);
       };
       const __m256i sa = scale(2 * s), sb = scale(2 * s + 1);
-      const auto both = [](__m256i lo, __m256i hi) {  // int16 lo and hi of each lane
-        return _mm256_blend_epi16(lo, _mm256_slli_epi32(hi, 16), 0xAA);
-      };
-      const __m256i pair[2] = {both(sa, sa), both(sb, sb)}, ab = both(sa, sb);
+      const __m256i pair[2] = {int16Pairs(sa, sa), int16Pairs(sb, sb)}, ab = int16Pairs(sa, sb);
       __m256i dot[M];
       LFM_UNROLL
       for (int i = 0; i < 4; ++i) {

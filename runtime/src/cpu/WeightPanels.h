@@ -105,6 +105,10 @@ inline int64_t panelIndex(PanelLayout layout, int64_t c, int64_t i, int64_t k) {
     case PanelLayout::kBf16Tiles:
       return ((p * (k / kTileK) + i / kTileK) * kPanelRows + lane) * kTileK + i % kTileK;
     case PanelLayout::kBf16Pairs: return ((p * (k / 2) + i / 2) * kPanelRows + lane) * 2 + i % 2;
+    case PanelLayout::kQ4_0Panels:  // quantized: by bytes (quantPanelByte)
+    case PanelLayout::kQ8_0Panels:
+    case PanelLayout::kQ4_KPanels:
+    case PanelLayout::kQ6_KPanels:
     case PanelLayout::kRowMajor: break;
   }
   return c * k + i;
