@@ -147,7 +147,8 @@ absl::StatusOr<Runner> openRunner(const std::string &artifact, const std::string
 }
 
 absl::StatusOr<std::vector<int32_t>> tokenize(const Options &o, const Runner &r) {
-  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text, loadModelText(r.tokenizer, r.tokenizer_origin, o.tokenizer));
+  LFM_ASSIGN_OR_RETURN(std::optional<TextModel> text,
+                       loadModelText(r.tokenizer, r.tokenizer_origin, o.tokenizer));
   if (!text) {
     return absl::FailedPreconditionError(absl::StrCat(
         o.artifact, " carries no tokenizer",

@@ -52,14 +52,14 @@ PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
   // LFM2-350M GGUFs, 2 threads, this Zen 3: QuantPanelAvx2.cpp's header
   // has the figures.
   if (isa != Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
-  const PanelLayout layout = format == QuantFormat::kQ4_0   ? PanelLayout::kQ4_0Panels
-                             : format == QuantFormat::kQ8_0 ? PanelLayout::kQ8_0Panels
-                             : format == QuantFormat::kQ4_K ? PanelLayout::kQ4_KPanels
-                                                            : PanelLayout::kQ6_KPanels;
-  if (layout == PanelLayout::kRowMajor || avx2QuantPanelTile(layout) == nullptr) {
-    return PanelLayout::kRowMajor;
+  PanelLayout layout = PanelLayout::kRowMajor;
+  switch (format) {
+    case QuantFormat::kQ8_0: layout = PanelLayout::kQ8_0Panels; break;
+    case QuantFormat::kQ4_0: layout = PanelLayout::kQ4_0Panels; break;
+    case QuantFormat::kQ4_K: layout = PanelLayout::kQ4_KPanels; break;
+    case QuantFormat::kQ6_K: layout = PanelLayout::kQ6_KPanels; break;
   }
-  return layout;
+  return avx2QuantPanelTile(layout) != nullptr ? layout : PanelLayout::kRowMajor;
 }
 
 DotKernel panelKernel(Isa isa, PanelLayout layout) {

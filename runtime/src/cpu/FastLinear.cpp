@@ -14,8 +14,8 @@
 // QuantDot.h tiles: by default phase 1 also quantizes each row of x to Q8
 // blocks once (llama.cpp's way) for the integer-dot tiles; with
 // LFM_CPU_QUANT_X=f32 the tiles read x as float32. Weights the device
-// repacked (WeightPanels.h: f32, bf16; q4_0, q8_0 and q4_k on AVX2) take
-// their layout's tile.
+// repacked (WeightPanels.h: f32, bf16; q4_0, q8_0, q4_k and q6_k on AVX2)
+// take their layout's tile.
 // The column split does not change any element's arithmetic, and every row
 // is reduced by the same per-element code whatever the number of rows: the
 // result of a row is independent of the rest of the step.

@@ -61,6 +61,9 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 
 // Bytes of one quantized row of x of k elements.
 constexpr int64_t q8xRowBytes(int64_t k) { return k + k / 32 * 8; }
+// Where block b's scale d and its two int16 half sums s lie in such a row.
+constexpr int64_t q8xScaleOffset(int64_t k, int64_t b) { return k + 4 * b; }
+constexpr int64_t q8xSumsOffset(int64_t k, int64_t b) { return k + k / 8 + 4 * b; }
 
 // Quantizes `rows` rows of k floats (x_stride floats apart) into rows of
 // q8xRowBytes(k) bytes at `out`, out_stride bytes apart. No allocation; k a

@@ -16,21 +16,20 @@ void quantizeXRowsQ8(const float *x, int64_t x_stride, int64_t rows, int64_t k, 
                      int64_t out_stride) {
   for (int64_t r = 0; r < rows; ++r) {
     const float *xr = x + r * x_stride;
-    auto *q = reinterpret_cast<int8_t *>(out + r * out_stride);
-    uint8_t *d = out + r * out_stride + k;
-    uint8_t *sums = d + k / 8;
+    uint8_t *row = out + r * out_stride;
+    auto *q = reinterpret_cast<int8_t *>(row);
     for (int64_t b = 0; b < k / 32; ++b) {
       float amax = 0.0f;
       for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xr[32 * b + i]));
       const float scale = amax / 127.0f, inv = amax != 0.0f ? 127.0f / amax : 0.0f;
-      std::memcpy(d + 4 * b, &scale, 4);
+      std::memcpy(row + q8xScaleOffset(k, b), &scale, 4);
       // Round to nearest even (|x * inv| <= 127 + rounding, so the trick holds).
       int16_t half[2] = {0, 0};  // |sum| <= 16 * 128
       for (int i = 0; i < 32; ++i) {
         q[32 * b + i] = static_cast<int8_t>(quant::nearestInt(xr[32 * b + i] * inv));
         half[i / 16] = static_cast<int16_t>(half[i / 16] + q[32 * b + i]);
       }
-      std::memcpy(sums + 4 * b, half, 4);
+      std::memcpy(row + q8xSumsOffset(k, b), half, 4);
     }
   }
 }
@@ -126,11 +125,11 @@ struct Micro {
     const int64_t k = blocks * kElems;
     for (int r = 0; r < M; ++r) {
       const auto *xq = reinterpret_cast<const int8_t *>(x + r * xs);
-      const uint8_t *xd = x + r * xs + k;
+      const uint8_t *row = x + r * xs;
       for (int j = 0; j < N; ++j) {
         float acc = 0.0f;
         for (int64_t b = 0; b < k / 32; ++b) {
-          acc += F::term(w + j * rb, b, xq + 32 * b, floatAt(xd + 4 * b));
+          acc += F::term(w + j * rb, b, xq + 32 * b, floatAt(row + q8xScaleOffset(k, b)));
         }
         out[r * os + j] = acc;
       }

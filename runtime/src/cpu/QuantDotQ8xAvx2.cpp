@@ -139,7 +139,7 @@ inline XStep loadX(const uint8_t *row, int64_t k, int64_t e0) {
   s.q = load256(row + e0);
   // The scale may sit at any byte offset (rows of x are byte strided).
   float d;
-  std::memcpy(&d, row + k + e0 / 32 * 4, sizeof d);
+  std::memcpy(&d, row + q8xScaleOffset(k, e0 / 32), sizeof d);
   s.d = _mm256_set1_ps(d);
   s.corr16 = _mm256_setzero_si256();
   if constexpr (F::kBias != 0) s.corr16 = _mm256_maddubs_epi16(_mm256_set1_epi8(F::kBias), s.q);

@@ -179,7 +179,7 @@ template <class F>
 inline XStep loadX(const uint8_t *row, int64_t k, int64_t e0, bool half) {
   XStep s;
   s.q = half ? _mm512_maskz_loadu_epi8(0xFFFFFFFFull, row + e0) : _mm512_loadu_si512(row + e0);
-  const uint8_t *dp = row + k + e0 / 32 * 4;
+  const uint8_t *dp = row + q8xScaleOffset(k, e0 / 32);
   // Unaligned loads: the scales may sit at any byte offset.
   s.d = twoHalves(half ? _mm_castsi128_ps(_mm_loadu_si32(dp))
                        : _mm_castsi128_ps(_mm_loadu_si64(dp)));

@@ -67,7 +67,7 @@ inline __m256i int16Pairs(__m256i lo, __m256i hi) {
 // The sum of x's codes in block xb of a row (QuantDot.h: two int16 halves).
 inline int32_t blockSum(const uint8_t *row, int64_t k, int64_t xb) {
   int16_t half[2];
-  std::memcpy(half, row + k + k / 8 + 4 * xb, sizeof half);
+  std::memcpy(half, row + q8xSumsOffset(k, xb), sizeof half);
   return half[0] + half[1];
 }
 inline float floatAt(const uint8_t *p) {
@@ -84,7 +84,7 @@ inline void addBlockDots(const uint8_t *scales, const uint8_t *x, int64_t xs, in
   const __m256 ws = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(scales)));
   LFM_UNROLL
   for (int r = 0; r < M; ++r) {
-    const __m256 d = _mm256_mul_ps(ws, _mm256_set1_ps(floatAt(x + r * xs + k + 4 * xb)));
+    const __m256 d = _mm256_mul_ps(ws, _mm256_set1_ps(floatAt(x + r * xs + q8xScaleOffset(k, xb))));
     acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), d, acc[r]);
   }
 }
@@ -201,7 +201,7 @@ struct Q4_K {
       const int64_t xb = 8 * b + s;
       LFM_UNROLL
       for (int r = 0; r < M; ++r) {
-        const float dx = floatAt(x + r * xs + k + 4 * xb);
+        const float dx = floatAt(x + r * xs + q8xScaleOffset(k, xb));
         const float sum = static_cast<float>(blockSum(x + r * xs, k, xb));
         const __m256i dot = _mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1));
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dsc, _mm256_set1_ps(dx)),
@@ -272,10 +272,10 @@ struct Q6_K {
       const int64_t xb = 8 * b + s;
       LFM_UNROLL
       for (int r = 0; r < M; ++r) {
-        const __m256i halves = broadcast4(x + r * xs + k + k / 8 + 4 * xb);
+        const __m256i halves = broadcast4(x + r * xs + q8xSumsOffset(k, xb));
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(ab, halves), 5);
         const __m256i exact = _mm256_sub_epi32(dot[r], offset);
-        const __m256 dx = _mm256_set1_ps(floatAt(x + r * xs + k + 4 * xb));
+        const __m256 dx = _mm256_set1_ps(floatAt(x + r * xs + q8xScaleOffset(k, xb)));
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(d, dx), acc[r]);
       }
     }

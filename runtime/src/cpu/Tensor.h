@@ -50,13 +50,10 @@ struct Tensor {
   }
   void loadRow(int64_t r, float *out) const {
     if (quantPanels(layout)) {  // each block gathered, then dequantized
-      const int64_t elems = quantBlockElems(*quant), block_bytes = quantBlockBytes(*quant);
-      const int64_t blocks = width / elems;
+      const int64_t elems = quantBlockElems(*quant), blocks = width / elems;
       uint8_t block[quant::kQ6_KBytes];  // the largest panel block
       for (int64_t b = 0; b < blocks; ++b) {
-        for (int64_t i = 0; i < block_bytes; ++i) {
-          block[i] = data[quantPanelByte(layout, r, b, i, blocks)];
-        }
+        copyQuantPanelBlock(layout, r, b, blocks, data, block, /*pack=*/false);
         (void)dequantizeRows(*quant, block, 1, elems, out + b * elems);
       }
       return;

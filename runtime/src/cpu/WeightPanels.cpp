@@ -6,7 +6,6 @@
 
 namespace lfm::cpu {
 
-
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
   const WeightSpec &spec = plan.weights[index];
   if (layout == PanelLayout::kRowMajor || spec.shape.size() != 2) return false;
@@ -31,6 +30,18 @@ bool panelsFit(const Plan &plan, size_t index, PanelLayout layout) {
     }
   }
   return read;
+}
+
+void copyQuantPanelBlock(PanelLayout layout, int64_t c, int64_t b, int64_t blocks,
+                         const uint8_t *src, uint8_t *dst, bool pack) {
+  const QuantFormat format = quantPanelFormat(layout);
+  const int64_t block_bytes = quantBlockBytes(format);
+  // Run by run: the bytes that stay together.
+  for (int64_t i = 0, len = 0; i < block_bytes; i += len) {
+    len = quantPanelRun(format, i).length;
+    const int64_t panel = quantPanelByte(layout, c, b, i, blocks);
+    std::memcpy(pack ? dst + panel : dst + i, pack ? src + i : src + panel, len);
+  }
 }
 
 namespace {
@@ -58,13 +69,11 @@ std::vector<uint8_t> convert(PanelLayout layout, std::span<const uint8_t> src, i
     const int64_t blocks = k / quantBlockElems(format), block_bytes = quantBlockBytes(format);
     for (int64_t c = 0; c < n; ++c) {
       for (int64_t b = 0; b < blocks; ++b) {
-        // Runs of bytes that stay together.
-        for (int64_t i = 0, len = 0; i < block_bytes; i += len) {
-          len = quantPanelRun(format, i).length;
-          const int64_t row_major = (c * blocks + b) * block_bytes + i;
-          const int64_t panel = quantPanelByte(layout, c, b, i, blocks);
-          std::memcpy(dst.data() + (kPack ? panel : row_major),
-                      src.data() + (kPack ? row_major : panel), len);
+        const int64_t row_major = (c * blocks + b) * block_bytes;
+        if (kPack) {
+          copyQuantPanelBlock(layout, c, b, blocks, src.data() + row_major, dst.data(), true);
+        } else {
+          copyQuantPanelBlock(layout, c, b, blocks, src.data(), dst.data() + row_major, false);
         }
       }
     }

@@ -76,7 +76,7 @@ inline QuantFormat quantPanelFormat(PanelLayout layout) {
     case PanelLayout::kQ4_0Panels: return QuantFormat::kQ4_0;
     case PanelLayout::kQ4_KPanels: return QuantFormat::kQ4_K;
     case PanelLayout::kQ6_KPanels: return QuantFormat::kQ6_K;
-    default: return QuantFormat::kQ8_0;
+    default: return QuantFormat::kQ8_0;  // kQ8_0Panels (only quantized layouts are asked)
   }
 }
 
@@ -130,9 +130,16 @@ inline int64_t quantPanelByte(PanelLayout layout, int64_t c, int64_t b, int64_t 
                        kQuantPanelRows;
   const QuantPanelRun run = quantPanelRun(format, i);
   const int64_t in_field = i - run.field;
-  return unit + kQuantPanelRows * run.field + kQuantPanelRows * run.length * (in_field / run.length) +
+  return unit + kQuantPanelRows * (run.field + run.length * (in_field / run.length)) +
          run.length * (c % kQuantPanelRows) + in_field % run.length;
 }
+
+// Block b of row c between its row-major bytes and the quantized `layout`
+// of `blocks` blocks per row, run by run: with `pack`, from the block's
+// bytes at `src` into the panels at `dst`; else from the panels at `src`
+// into the block's bytes at `dst`.
+void copyQuantPanelBlock(PanelLayout layout, int64_t c, int64_t b, int64_t blocks,
+                         const uint8_t *src, uint8_t *dst, bool pack);
 
 // Whether weight `index` of `plan` may be repacked in `layout` (not
 // kRowMajor): its dtype (f32 or bf16) or quantized format (the quantized
@@ -142,9 +149,8 @@ inline int64_t quantPanelByte(PanelLayout layout, int64_t c, int64_t b, int64_t 
 // weight) and embeddings (as their table) only.
 bool panelsFit(const Plan &plan, size_t index, PanelLayout layout);
 
-// Row-major W (n x k elements; for the quantized layouts, rows of k / 32
-// blocks) to
-// `layout`, and back.
+// Row-major W (n x k elements; for the quantized layouts, rows of k
+// elements in blocks) to `layout`, and back.
 std::vector<uint8_t> packPanels(PanelLayout layout, std::span<const uint8_t> w, int64_t n,
                                 int64_t k);
 std::vector<uint8_t> unpackPanels(PanelLayout layout, std::span<const uint8_t> panels, int64_t n,
