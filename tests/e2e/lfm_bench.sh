@@ -28,7 +28,10 @@ print('ok: lfm-bench JSON')
 prof = r['profile']
 assert prof['decode']['tokens'] == 1 and prof['decode']['steps'] == 8, prof['decode']
 assert prof['prefill']['tokens'] == 24 and prof['prefill']['steps'] == 1, prof['prefill']
-for phase in ('decode', 'prefill'):
+# ... and at the largest --batch, a token per sequence.
+assert prof['decode_batch']['batch'] == 3 and prof['decode_batch']['tokens'] == 3, prof
+assert prof['decode_batch']['steps'] == 8, prof['decode_batch']
+for phase in ('decode', 'decode_batch', 'prefill'):
     p = prof[phase]
     ks = p['kernels']
     names = [k['name'] for k in ks]

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "Traffic.h"
 #include "absl/strings/str_cat.h"
@@ -79,27 +80,37 @@ absl::Status timedStep(Session &session, std::span<const SequenceStep> batch, in
 }
 
 absl::StatusOr<StepProfile> profileDecode(Session &session, const BenchOptions &options,
-                                          std::span<const KernelInfo> kernels) {
+                                          std::span<const KernelInfo> kernels, int64_t batch) {
   const int64_t vocab = session.plan().config.vocab_size;
-  const int64_t id = 3'000'000;
-  LFM_RETURN_IF_ERROR(session.claim(id).status());
-  absl::Status s = prefill(session, {id}, {promptTokens(options.decode_context, vocab, 1)});
+  std::vector<int64_t> ids;
+  std::vector<std::vector<int32_t>> prompts;
+  absl::Status s;
+  for (int64_t b = 0; s.ok() && b < batch; ++b) {
+    ids.push_back(3'000'000 + 2 * b);
+    prompts.push_back(promptTokens(options.decode_context, vocab, 1 + b));
+    s = session.claim(ids.back()).status();
+    if (!s.ok()) ids.pop_back();
+  }
+  if (s.ok()) s = prefill(session, ids, prompts);
   // Timing from the warmup on (the cuda device creates its events in the
   // first timed step); only the steps after it count.
   if (s.ok()) s = session.device().setLaunchTiming(true);
   Accumulator acc(session.plan(), kernels);
-  int32_t token = 0;
-  const SequenceStep step{id, {&token, 1}};
+  std::vector<int32_t> tokens(ids.size());
+  std::vector<SequenceStep> steps;
+  for (size_t b = 0; b < ids.size(); ++b) steps.push_back({ids[b], {&tokens[b], 1}});
   for (int64_t t = 0; s.ok() && t < options.warmup + options.profile_steps; ++t) {
-    token = static_cast<int32_t>((t * 31 + 5) % vocab);
-    s = t < options.warmup ? session.step({&step, 1}).status()
-                           : timedStep(session, {&step, 1}, 1, acc);
+    for (size_t b = 0; b < tokens.size(); ++b) {
+      tokens[b] = static_cast<int32_t>((t * 31 + 5 + 7 * static_cast<int64_t>(b)) % vocab);
+    }
+    s = t < options.warmup ? session.step(steps).status()
+                           : timedStep(session, steps, batch, acc);
   }
-  session.release(id).IgnoreError();
+  for (int64_t id : ids) session.release(id).IgnoreError();
   LFM_RETURN_IF_ERROR(s);
   StepProfile p;
   p.phase = "decode";
-  p.batch = p.tokens = 1;
+  p.batch = p.tokens = batch;
   p.context = options.decode_context + options.warmup + (options.profile_steps + 1) / 2.0;
   acc.finish(p);
   return p;
@@ -132,15 +143,24 @@ absl::StatusOr<std::vector<StepProfile>> profileSteps(Session &session,
                                                       const BenchOptions &options,
                                                       std::span<const KernelInfo> kernels) {
   std::vector<StepProfile> out;
-  absl::StatusOr<StepProfile> decode = profileDecode(session, options, kernels);
-  absl::StatusOr<StepProfile> prefill_step = decode.ok() && options.prompt_len > 0
-                                                 ? profilePrefill(session, options, kernels)
-                                                 : absl::StatusOr<StepProfile>(StepProfile{});
+  int64_t max_batch = 1;
+  for (int64_t b : options.batches) max_batch = std::max(max_batch, b);
+  std::vector<int64_t> batches = {1};
+  if (max_batch > 1) batches.push_back(max_batch);
+  absl::Status s;
+  for (int64_t batch : batches) {
+    absl::StatusOr<StepProfile> decode = profileDecode(session, options, kernels, batch);
+    s = decode.status();
+    if (!s.ok()) break;
+    out.push_back(*std::move(decode));
+  }
+  if (s.ok() && options.prompt_len > 0) {
+    absl::StatusOr<StepProfile> prefill_step = profilePrefill(session, options, kernels);
+    s = prefill_step.status();
+    if (s.ok()) out.push_back(*std::move(prefill_step));
+  }
   session.device().setLaunchTiming(false).IgnoreError();
-  LFM_RETURN_IF_ERROR(decode.status());
-  LFM_RETURN_IF_ERROR(prefill_step.status());
-  out.push_back(*std::move(decode));
-  if (options.prompt_len > 0) out.push_back(*std::move(prefill_step));
+  LFM_RETURN_IF_ERROR(s);
   return out;
 }
 

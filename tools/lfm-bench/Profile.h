@@ -1,6 +1,6 @@
 // lfm-bench --profile: where a step's time goes. With the device's launch
-// timing on (Device::setLaunchTiming), a few decode steps at batch 1 and one
-// prefill step, their launch times summed per kernel (the artifact's kernel
+// timing on (Device::setLaunchTiming), a few decode steps at batch 1 (and at
+// the largest --batch size) and one prefill step, their launch times summed per kernel (the artifact's kernel
 // that ran, large-rows variant included; on the cpu device, which runs no
 // generated kernels, per op), with the weight bytes those launches read.
 #ifndef LFM_TOOLS_LFMBENCH_PROFILE_H
@@ -38,12 +38,13 @@ struct StepProfile {
   std::vector<KernelProfile> kernels;  // slowest first
 };
 
-// Decode steps (options.profile_steps, batch 1, after decode_context tokens
-// and the warmup) and, when options.prompt_len > 0, one prefill step of
+// Decode steps (options.profile_steps after decode_context tokens and the
+// warmup) at batch 1 and, when larger, at the largest of options.batches,
+// and, when options.prompt_len > 0, one prefill step of
 // min(prompt_len, max_tokens_per_step) tokens. `kernels` is the artifact's
 // table that the launch times index. Fails when the device cannot time.
-// The session needs one slot of decode_context + warmup + profile_steps
-// tokens. Timing is off again on return.
+// The session needs max(batches) slots of decode_context + warmup +
+// profile_steps tokens. Timing is off again on return.
 absl::StatusOr<std::vector<StepProfile>> profileSteps(Session &session,
                                                       const BenchOptions &options,
                                                       std::span<const KernelInfo> kernels);

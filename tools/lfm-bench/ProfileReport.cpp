@@ -55,7 +55,9 @@ nlohmann::json profileJson(const std::vector<StepProfile> &profiles, double peak
       }
       kernels.push_back(std::move(j));
     }
-    out[p.phase] = {{"batch", p.batch},
+    // Decode at batch 1 is "decode", at the largest --batch "decode_batch".
+    const std::string key = p.phase == "decode" && p.batch > 1 ? "decode_batch" : p.phase;
+    out[key] = {{"batch", p.batch},
                     {"tokens", p.tokens},
                     {"context", p.context},
                     {"steps", p.steps},

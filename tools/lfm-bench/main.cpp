@@ -2,8 +2,8 @@
 // for one prompt, decode tokens/s per batch size, and for decode the bytes
 // each step must stream, the bandwidth that achieves and its share of the
 // GPU's peak (the memory roofline that bounds small-batch decode). With
-// --profile, then per kernel where the time of a decode step (batch 1) and
-// of a prefill step goes, and how close each kernel's weight reads come to
+// --profile, then per kernel where the time of a decode step (batch 1 and
+// the largest --batch) and of a prefill step goes, and how close each kernel's weight reads come to
 // that roofline (Profile.h).
 //
 //   lfm-bench model.lfma --device cuda --random-weights 0 [--json] [--profile]
@@ -57,7 +57,8 @@ ArgParser parser() {
   p.addOption("dump-weights", "FILE",
               "Write the weights as a Hugging Face safetensors checkpoint and exit.");
   p.addFlag("profile",
-            "Then time every launch of 8 decode steps (batch 1) and one prefill step "
+            "Then time every launch of 8 decode steps (batch 1 and the largest --batch) and one "
+            "prefill step "
             "(--prompt-len tokens, at most a step's worth) and report per kernel (cpu: per op) "
             "launches, us and % of the step, and GB/s of the weights read (JSON: \"profile\").");
   p.addFlag("no-thread-scaling",
