@@ -26,6 +26,7 @@
 #include "FastOps.h"
 #include "QuantDot.h"
 #include "RowMath.h"
+#include "Swiglu.h"
 
 namespace lfm::cpu {
 namespace {
@@ -96,6 +97,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   const int64_t block = columnBlock(n, pool.threads());
   const int64_t blocks = (n + block - 1) / block;
   const Tensor *residual = epilogue == LinearEpilogue::kResidual ? &ctx.operands.back() : nullptr;
+  const SwigluFn swiglu = selectSwiglu(step.isa);
   pool.parallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
     const int64_t parts = epilogue == LinearEpilogue::kSwiglu ? 2 : 1;
     float *out = threadScratch(kLinearOut, parts * rows * block);
@@ -106,7 +108,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
       if (epilogue == LinearEpilogue::kSwiglu) {
         float *up = out + rows * cn;
         kernel.tile(xp, xs, rows, w.data, k, k, n + c0, n + c1, up, cn);
-        for (int64_t i = 0; i < rows * cn; ++i) out[i] = silu(out[i]) * up[i];
+        swiglu(out, up, rows * cn);
       }
       for (int64_t r = 0; r < rows; ++r) {
         float *o = out + r * cn;
