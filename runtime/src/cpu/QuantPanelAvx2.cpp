@@ -318,9 +318,7 @@ void panelRows(int64_t m, const uint8_t *x, int64_t xs, int64_t k, const uint8_t
 }
 
 // DotTileFn: w the panels of rows w_stride elements long; c0 and c1
-// multiples of 8. Panel by panel, every block of rows over it while it is
-// in L1 (an LFM2 panel is 5-20 KB): the weights come from memory once
-// whatever the rows.
+// multiples of 8.
 template <class F>
 void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64_t ws, int64_t k,
                int64_t c0, int64_t c1, float *out, int64_t os) {
@@ -328,12 +326,10 @@ void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64
   const int64_t panel_bytes = ws / F::kBlockElems * F::kUnitBytes;
   const int64_t blocks = k / F::kBlockElems;
   const int64_t p0 = c0 / kQuantPanelRows, p1 = c1 / kQuantPanelRows;
-  for (int64_t p = p0; p < p1; ++p) {
-    for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
-      const int64_t m = rows - r0 < kRowBlock ? rows - r0 : kRowBlock;
-      panelRows<F, kRowBlock>(m, x + r0 * xs, xs, k, w, panel_bytes, blocks, p, p + 1,
-                              out + r0 * os + (p - p0) * kQuantPanelRows, os);
-    }
+  for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int64_t m = rows - r0 < kRowBlock ? rows - r0 : kRowBlock;
+    panelRows<F, kRowBlock>(m, x + r0 * xs, xs, k, w, panel_bytes, blocks, p0, p1, out + r0 * os,
+                            os);
   }
 }
 
