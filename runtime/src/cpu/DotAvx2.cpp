@@ -147,11 +147,12 @@ void panelMicro(const float *x, int64_t xs, const uint8_t *wp, int64_t panel, in
     for (int j = 0; j < 2 * NP; ++j) _mm256_storeu_ps(out + r * os + 8 * j, acc[r][j]);
 }
 
-// Panels [p0, p1) against a block of mr <= MR rows, NP panels at a time:
-// 2 * MR * NP accumulators of the 16 ymm registers (at most 12).
-// 16 lines: past a panel's end, the next panel.
+// How far ahead a pass streaming a panel asks for lines: 16 lines (past a
+// panel's end, the next panel).
 constexpr int64_t kAhead = 16 * 64;
 
+// Panels [p0, p1) against a block of mr <= MR rows, NP panels at a time:
+// 2 * MR * NP accumulators of the 16 ymm registers (at most 12).
 template <int MR, bool kBf16>
 void panelRowBlock(int64_t mr, const float *x, int64_t xs, const uint8_t *w, int64_t panel,
                    int64_t steps, int64_t p0, int64_t p1, float *out, int64_t os,
@@ -207,7 +208,7 @@ void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64
         panelMicro<kRows, 1, kBf16>(x + i0, xs, w + piece(q, i0), panel, steps,
                                     out + (q - p0) * 16, os, i0 > 0, next - piece(q, i0));
       }
-      for (int64_t r0 = kRows; r0 < rows; r0 += kRows) {  // the rest from L1
+      for (int64_t r0 = kRows; r0 < rows; r0 += kRows) {  // the rest from L1 (ahead 0)
         panelRowBlock<kRows, kBf16>(std::min<int64_t>(kRows, rows - r0), x + r0 * xs + i0, xs,
                                     w + i0 * kStepBytes, panel, steps, p, pe,
                                     out + r0 * os + (p - p0) * 16, os, i0 > 0, 0);

@@ -39,7 +39,6 @@ int64_t columnBlock(int64_t columns, int threads) {
   return block / 16 * 16;  // whole panels of 16 weight rows
 }
 
-
 }  // namespace
 
 void runFastLinear(const OpContext &ctx, const StepContext &step) {
