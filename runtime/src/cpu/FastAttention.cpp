@@ -1,10 +1,10 @@
 // The optimized attention: one task per token and run of kv heads computes
 // every query head of that run, the `group` query heads that share a kv head
 // together, so each cache row is loaded once for all of them. Scores are dot
-// tiles (DotKernels.h, float32 x: q is not rounded), softmax as the
-// reference does it, and the weighted sum of values row by row in cache
-// order. Every element's arithmetic depends only on its own token's q and its
-// sequence's cache: batch invariant.
+// tiles (DotKernels.h, float32 x: q is not rounded), the softmax's exp and
+// the weighted sum of value rows in cache order are the row kernels
+// (RowKernels.h). Every element's arithmetic depends only on its own
+// token's q and its sequence's cache: batch invariant.
 //
 // Memory order: a head's piece of a cache row is short (64 bf16 = 2 lines)
 // and rows are a whole row of kv heads apart, so one head at a time reads
@@ -17,6 +17,7 @@
 
 #include "DotKernels.h"
 #include "FastOps.h"
+#include "RowKernels.h"
 
 namespace lfm::cpu {
 namespace {
@@ -46,6 +47,7 @@ void runFastAttention(const OpContext &ctx, const StepContext &step) {
   const int64_t d = ctx.launch.attr(IntAttr::kHeadDim, 1);
   const float scale = static_cast<float>(ctx.launch.attr(FloatAttr::kScale, 1.0));
   const DotKernel kernel = selectDotKernel(step.isa, key_cache.dtype, /*f32_x=*/true);
+  const RowKernels rk = selectRowKernels(step.isa);
   // Runs of kv heads per token: enough tasks for two per thread.
   const int64_t threads = step.pool->threads();
   const int64_t runs =
@@ -62,7 +64,6 @@ void runFastAttention(const OpContext &ctx, const StepContext &step) {
       const int64_t base = step.inputs.slots[step.seq_of_token[t]] * key_cache.rows_per_slot;
       float *qh = threadScratch(kAttnQuery, nh * group * d);
       float *scores = threadScratch(kAttnScores, nh * group * len);
-      float *v = threadScratch(kAttnValue, nh * d);
       float *out = threadScratch(kAttnOut, nh * group * d);
       q.load(t, h0 * group * d, nh * group * d, qh);
       // scores[h][g][j] for the run's heads, a block of rows at a time.
@@ -86,29 +87,14 @@ void runFastAttention(const OpContext &ctx, const StepContext &step) {
           s[j] *= scale;
           max_score = std::max(max_score, s[j]);
         }
+        rk.exp_shift(s, len, max_score);
         float total = 0.0f;
-        for (int64_t j = 0; j < len; ++j) {
-          s[j] = std::exp(s[j] - max_score);
-          total += s[j];
-        }
+        for (int64_t j = 0; j < len; ++j) total += s[j];
         for (int64_t j = 0; j < len; ++j) s[j] /= total;
       }
-      std::fill(out, out + nh * group * d, 0.0f);
-      prefetchRows(value_cache, base, base + std::min(len, kRowBlock), h0 * d, nh * d);
-      for (int64_t j = 0; j < len; ++j) {
-        if (j + kRowBlock < len) {
-          prefetchRows(value_cache, base + j + kRowBlock, base + j + kRowBlock + 1, h0 * d, nh * d);
-        }
-        value_cache.load(base + j, h0 * d, nh * d, v);
-        for (int64_t h = 0; h < nh; ++h) {
-          for (int64_t g = 0; g < group; ++g) {
-            const float p = scores[(h * group + g) * len + j];
-            float *o = out + (h * group + g) * d;
-            const float *vh = v + h * d;
-            for (int64_t i = 0; i < d; ++i) o[i] += p * vh[i];
-          }
-        }
-      }
+      prefetchRows(value_cache, base, base + std::min(len, kValueRowsAhead), h0 * d, nh * d);
+      rk.value_sum(scores, len, nh, group, len, value_cache.at(base, h0 * d),
+                   value_cache.rowBytes(), value_cache.dtype, d, out);
       y.store(t, h0 * group * d, nh * group * d, out);
     }
   });

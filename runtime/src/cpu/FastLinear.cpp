@@ -26,7 +26,7 @@
 #include "FastOps.h"
 #include "QuantDot.h"
 #include "RowMath.h"
-#include "Swiglu.h"
+#include "RowKernels.h"
 
 namespace lfm::cpu {
 namespace {
@@ -96,7 +96,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
   const int64_t block = columnBlock(n, pool.threads());
   const int64_t blocks = (n + block - 1) / block;
   const Tensor *residual = epilogue == LinearEpilogue::kResidual ? &ctx.operands.back() : nullptr;
-  const SwigluFn swiglu = selectSwiglu(step.isa);
+  const SwigluFn swiglu = selectRowKernels(step.isa).swiglu;
   pool.parallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
     const int64_t parts = epilogue == LinearEpilogue::kSwiglu ? 2 : 1;
     float *out = threadScratch(kLinearOut, parts * rows * block);

@@ -35,7 +35,7 @@ enum ScratchSlot : size_t {
   kLinearOut, kLinearResidual,                         // FastLinear.cpp
   kAmxScratch,                                         // DotAmx.cpp
   kQuantXSteps,                                        // QuantDotQ8xAvx512.cpp
-  kAttnQuery, kAttnScores, kAttnValue, kAttnOut,  // FastAttention.cpp
+  kAttnQuery, kAttnScores, kAttnOut,              // FastAttention.cpp
   kConvU, kConvGate, kConvB, kConvOut,            // FastShortConv.cpp
   kRowA, kRowB, kRowC,                            // FastRowOps.cpp
 };
