@@ -10,14 +10,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "cpu/ElementIO.h"
 #include "cpu/RowKernels.h"
 #include "cpu/RowMath.h"
-#include "lfm/DTypeConvert.h"
 
 namespace lfm::cpu {
 namespace {
@@ -56,8 +55,8 @@ std::vector<float> edgyValues(uint32_t seed) {
   std::vector<float> v;
   for (int i = 0; i < 4096; ++i) v.push_back(dist(rng) * (i % 3 == 0 ? 40.0f : 4.0f));
   const float inf = std::numeric_limits<float>::infinity();
-  for (float special : {0.0f, -0.0f, 87.3f, -87.3f, 88.0f, -88.0f, 90.0f, -90.0f, 1e-40f,
-                        -1e-40f, inf, -inf, std::numeric_limits<float>::quiet_NaN()}) {
+  for (float special : {0.0f, -0.0f, 87.3f, -87.3f, 88.0f, -88.0f, 90.0f, -90.0f, 1e-40f, -1e-40f,
+                        inf, -inf, std::numeric_limits<float>::quiet_NaN()}) {
     v.push_back(special);
   }
   return v;
@@ -113,24 +112,10 @@ TEST(CpuRowKernels, Avx2ExpShiftGivesTheScalarBits) {
   EXPECT_NEAR(one[0], std::exp(0.5), 2e-7);
 }
 
-void storeAs(float f, DType dtype, uint8_t *dst) {
-  if (dtype == DType::kF32) {
-    std::memcpy(dst, &f, 4);
-    return;
-  }
-  const uint16_t h = dtype == DType::kBF16 ? floatToBf16(f) : floatToF16(f);
-  std::memcpy(dst, &h, 2);
-}
-
 float loadAs(const uint8_t *src, DType dtype) {
-  if (dtype == DType::kF32) {
-    float f;
-    std::memcpy(&f, src, 4);
-    return f;
-  }
-  uint16_t h;
-  std::memcpy(&h, src, 2);
-  return dtype == DType::kBF16 ? bf16ToFloat(h) : f16ToFloat(h);
+  float f;
+  loadFloats(src, dtype, 1, &f);
+  return f;
 }
 
 TEST(CpuRowKernels, ValueSumsMatchADoubleSum) {
@@ -148,15 +133,16 @@ TEST(CpuRowKernels, ValueSumsMatchADoubleSum) {
         for (int64_t group : {1, 2, 3}) {
           for (int64_t d : {3, 8, 17, 64}) {
             for (int64_t len : {1, 5, 40}) {
-              SCOPED_TRACE(::testing::Message() << dtypeName(dtype) << " heads " << heads
-                                                << " group " << group << " d " << d
-                                                << " len " << len);
+              SCOPED_TRACE(::testing::Message()
+                           << dtypeName(dtype) << " heads " << heads << " group " << group << " d "
+                           << d << " len " << len);
               const int64_t size = dtypeSize(dtype), row_bytes = (heads * d + 5) * size;
               const int64_t p_stride = len + 3;
               std::vector<uint8_t> v(len * row_bytes);
               for (int64_t j = 0; j < len; ++j) {
                 for (int64_t i = 0; i < heads * d; ++i) {
-                  storeAs(dist(rng), dtype, v.data() + j * row_bytes + i * size);
+                  const float f = dist(rng);
+                  storeFloats(&f, 1, dtype, v.data() + j * row_bytes + i * size);
                 }
               }
               std::vector<float> p(heads * group * p_stride);
