@@ -64,9 +64,21 @@ fake=$build/tests/liblfm_fake_cuda.so
 if [[ -f $fake ]]; then
   "${LFM_COMPILE:-$build/tools/lfm-compile}" "$data/configs/lfm2-350m.json" -o "$tmp/350m.lfma" \
     --dtype bf16 --target sm_90 2> /dev/null || true
-  if LFM_LIBCUDA=$fake "$build/tools/lfm-bench" "$tmp/350m.lfma" --device cuda --random-weights 1 \
-       --prompt-len 8 --decode-context 8 --decode-steps 4 --warmup 1 --repeats 1 --batch 1 \
-       --profile --json > "$tmp/f.json" 2> "$tmp/f.err"; then
+  # The do-nothing kernels make a step impossibly fast, unless the machine is
+  # loaded: beside another test a step once took 1 ms (664 GB/s, under the
+  # fake H200's peak). Up to 3 runs for one at the fake GPU's speed.
+  rc=0
+  for attempt in 1 2 3; do
+    rc=0
+    LFM_LIBCUDA=$fake "$build/tools/lfm-bench" "$tmp/350m.lfma" --device cuda --random-weights 1 \
+      --prompt-len 8 --decode-context 8 --decode-steps 4 --warmup 1 --repeats 1 --batch 1 \
+      --profile --json > "$tmp/f.json" 2> "$tmp/f.err" || rc=$?
+    [[ $rc -ne 0 ]] && break
+    python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["decode"][0]["roofline_percent"] <= 100)' \
+      "$tmp/f.json" && break
+    echo "note: run $attempt of the fake cuda device below its peak (a loaded machine?)"
+  done
+  if [[ $rc -eq 0 ]]; then
     python3 - "$tmp/f.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
