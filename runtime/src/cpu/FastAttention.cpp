@@ -27,11 +27,7 @@ constexpr int64_t kRowBlock = 16;  // cache rows per block of the scores
 // Asks for columns [col, col + n) of rows [r0, r1) of `cache`, a contiguous
 // piece of each row.
 void prefetchRows(const Tensor &cache, int64_t r0, int64_t r1, int64_t col, int64_t n) {
-  const int64_t bytes = n * dtypeSize(cache.dtype);
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t *p = cache.at(r, col);
-    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
-  }
+  prefetchRowBytes(cache.at(0, col), cache.rowBytes(), r0, r1, n * dtypeSize(cache.dtype));
 }
 
 }  // namespace
@@ -92,7 +88,6 @@ void runFastAttention(const OpContext &ctx, const StepContext &step) {
         for (int64_t j = 0; j < len; ++j) total += s[j];
         for (int64_t j = 0; j < len; ++j) s[j] /= total;
       }
-      prefetchRows(value_cache, base, base + std::min(len, kValueRowsAhead), h0 * d, nh * d);
       rk.value_sum(scores, len, nh, group, len, value_cache.at(base, h0 * d),
                    value_cache.rowBytes(), value_cache.dtype, d, out);
       y.store(t, h0 * group * d, nh * group * d, out);

@@ -22,11 +22,10 @@ void valueSum(const float *p, int64_t p_stride, int64_t heads, int64_t group, in
   const int64_t size = dtypeSize(dtype), bytes = heads * d * size;
   std::fill(out, out + heads * group * d, 0.0f);
   float run[kRun];
+  prefetchRowBytes(v, v_row_bytes, 0, std::min(len, kValueRowsAhead), bytes);
   for (int64_t j = 0; j < len; ++j) {
-    if (j + kValueRowsAhead < len) {
-      const uint8_t *ahead = v + (j + kValueRowsAhead) * v_row_bytes;
-      for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(ahead + b);
-    }
+    prefetchRowBytes(v, v_row_bytes, j + kValueRowsAhead, std::min(len, j + kValueRowsAhead + 1),
+                     bytes);
     for (int64_t h = 0; h < heads; ++h) {
       for (int64_t c = 0; c < d; c += kRun) {
         const int64_t n = std::min(kRun, d - c);

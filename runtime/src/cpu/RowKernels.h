@@ -24,13 +24,22 @@ using ExpShiftFn = void (*)(float *s, int64_t n, float shift);
 // runs of d elements of `dtype` at v + j * v_row_bytes; output r < heads *
 // group (head r / group) is out[r * d + i] = sum over j, in order, of
 // p[r * p_stride + j] * (row j's element i of that head), from zero. Asks
-// for the rows a few ahead of their use (rows a cache row apart).
+// for the rows kValueRowsAhead ahead of their use (the first ones at once).
 using ValueSumFn = void (*)(const float *p, int64_t p_stride, int64_t heads, int64_t group,
                             int64_t len, const uint8_t *v, int64_t v_row_bytes, DType dtype,
                             int64_t d, float *out);
 
 // How many rows ahead a value sum asks for the next row.
 inline constexpr int64_t kValueRowsAhead = 16;
+
+// Asks for the first `bytes` of rows [r0, r1) of rows `row_bytes` apart
+// from `base` (a cache's rows: short pieces a whole row apart).
+inline void prefetchRowBytes(const uint8_t *base, int64_t row_bytes, int64_t r0, int64_t r1,
+                             int64_t bytes) {
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(base + r * row_bytes + b);
+  }
+}
 
 struct RowKernels {
   SwigluFn swiglu;

@@ -104,11 +104,10 @@ void valueSumOf(const float *p, int64_t p_stride, int64_t heads, int64_t group, 
   constexpr int64_t kSize = kDType == DType::kF32 ? 4 : 2;
   const int64_t bytes = heads * d * kSize;
   std::fill(out, out + heads * group * d, 0.0f);
+  prefetchRowBytes(v, v_row_bytes, 0, std::min(len, kValueRowsAhead), bytes);
   for (int64_t j = 0; j < len; ++j) {
-    if (j + kValueRowsAhead < len) {
-      const uint8_t *ahead = v + (j + kValueRowsAhead) * v_row_bytes;
-      for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(ahead + b, _MM_HINT_T0);
-    }
+    prefetchRowBytes(v, v_row_bytes, j + kValueRowsAhead, std::min(len, j + kValueRowsAhead + 1),
+                     bytes);
     const uint8_t *row = v + j * v_row_bytes;
     for (int64_t h = 0; h < heads; ++h) {
       const uint8_t *vh = row + h * d * kSize;
