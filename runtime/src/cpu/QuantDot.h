@@ -40,9 +40,12 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 //   int8  q[k]        at 0           q = round-to-nearest-even(x * 127 / amax)
 //   float d[k / 32]   at k           d = amax / 127 of each block of 32
 //   int16 s[k / 16]   at k + k / 8   s = the sum of each 16 q (2 per block)
+//   float ds[k / 32]  at k + k / 4   ds = d * (the block's two s summed)
 //
 // (x ~= d * q; s lets a tile of unsigned weight codes take their offset off
-// a block's integer dot at once, per half where q6_k's scales differ). The tiles then take the dot of each block of 32 in exact
+// a block's integer dot at once, per half where q6_k's scales differ; ds is
+// the float the q4_k tiles multiply the mins by, once per row of x instead
+// of once per tile). The tiles then take the dot of each block of 32 in exact
 // integer arithmetic (AVX512-VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd)
 // against the weights' integer codes, and combine the blocks in float:
 //
@@ -60,10 +63,12 @@ DotKernel avx512QuantDotKernel(QuantFormat format);
 // with.
 
 // Bytes of one quantized row of x of k elements.
-constexpr int64_t q8xRowBytes(int64_t k) { return k + k / 32 * 8; }
-// Where block b's scale d and its two int16 half sums s lie in such a row.
+constexpr int64_t q8xRowBytes(int64_t k) { return k + k / 32 * 12; }
+// Where block b's scale d, its two int16 half sums s and its scaled sum ds
+// lie in such a row.
 constexpr int64_t q8xScaleOffset(int64_t k, int64_t b) { return k + 4 * b; }
 constexpr int64_t q8xSumsOffset(int64_t k, int64_t b) { return k + k / 8 + 4 * b; }
+constexpr int64_t q8xScaledSumOffset(int64_t k, int64_t b) { return k + k / 4 + 4 * b; }
 
 // Quantizes `rows` rows of k floats (x_stride floats apart) into rows of
 // q8xRowBytes(k) bytes at `out`, out_stride bytes apart. No allocation; k a

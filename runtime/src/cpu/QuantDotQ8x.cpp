@@ -30,6 +30,8 @@ void quantizeXRowsQ8(const float *x, int64_t x_stride, int64_t rows, int64_t k, 
         half[i / 16] = static_cast<int16_t>(half[i / 16] + q[32 * b + i]);
       }
       std::memcpy(row + q8xSumsOffset(k, b), half, 4);
+      const float scaled_sum = scale * static_cast<float>(half[0] + half[1]);
+      std::memcpy(row + q8xScaledSumOffset(k, b), &scaled_sum, 4);
     }
   }
 }

@@ -64,11 +64,10 @@ inline __m256i int16Pairs(__m256i lo, __m256i hi) {
   return _mm256_blend_epi16(lo, _mm256_slli_epi32(hi, 16), 0xAA);
 }
 
-// The sum of x's codes in block xb of a row (QuantDot.h: two int16 halves).
-inline int32_t blockSum(const uint8_t *row, int64_t k, int64_t xb) {
-  int16_t half[2];
-  std::memcpy(half, row + q8xSumsOffset(k, xb), sizeof half);
-  return half[0] + half[1];
+// `factor` times the sum of x's codes in block xb of a row, in every int32
+// lane: the block's two int16 half sums (QuantDot.h) by one vpmaddwd.
+inline __m256i blockSumTimes(const uint8_t *row, int64_t k, int64_t xb, int16_t factor) {
+  return _mm256_madd_epi16(broadcast4(row + q8xSumsOffset(k, xb)), _mm256_set1_epi16(factor));
 }
 inline float floatAt(const uint8_t *p) {
   float v;
@@ -115,8 +114,8 @@ struct Q4_0 {
     __m256i dot[M];
     LFM_UNROLL
     for (int r = 0; r < M; ++r) {
-      const __m256i offset = _mm256_set1_epi32(8 * blockSum(x + r * xs, k, b));
-      dot[r] = _mm256_sub_epi32(_mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1)), offset);
+      dot[r] = _mm256_sub_epi32(_mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1)),
+                                blockSumTimes(x + r * xs, k, b, 8));
     }
     addBlockDots<M>(unit, x, xs, k, b, dot, acc);
   }
@@ -201,12 +200,13 @@ struct Q4_K {
       const int64_t xb = 8 * b + s;
       LFM_UNROLL
       for (int r = 0; r < M; ++r) {
-        const float dx = floatAt(x + r * xs + q8xScaleOffset(k, xb));
-        const float sum = static_cast<float>(blockSum(x + r * xs, k, xb));
+        const uint8_t *row = x + r * xs;
         const __m256i dot = _mm256_madd_epi16(sum16[r], _mm256_set1_epi16(1));
-        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dsc, _mm256_set1_ps(dx)),
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                                 _mm256_mul_ps(dsc, _mm256_set1_ps(floatAt(row + q8xScaleOffset(k, xb)))),
                                  acc[r]);
-        acc[r] = _mm256_fnmadd_ps(dmn, _mm256_set1_ps(dx * sum), acc[r]);
+        acc[r] = _mm256_fnmadd_ps(dmn, _mm256_set1_ps(floatAt(row + q8xScaledSumOffset(k, xb))),
+                                  acc[r]);
       }
     }
   }

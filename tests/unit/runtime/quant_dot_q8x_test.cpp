@@ -123,6 +123,10 @@ TEST(QuantDotQ8x, QuantizesXLikeGgml) {
       std::memcpy(got_sum, got.data() + r * xs + k + k / 8 + 4 * b, 4);
       ASSERT_EQ(got_sum[0], sum[0]) << "row " << r << " block " << b;
       ASSERT_EQ(got_sum[1], sum[1]) << "row " << r << " block " << b;
+      float got_ds;
+      std::memcpy(&got_ds, got.data() + r * xs + k + k / 4 + 4 * b, 4);
+      ASSERT_TRUE(sameBits(got_ds, d * static_cast<float>(sum[0] + sum[1])))
+          << "row " << r << " block " << b;
     }
     // The padding after a row is left alone.
     for (int64_t i = q8xRowBytes(k); i < xs; ++i) ASSERT_EQ(got[r * xs + i], 0xEE);
