@@ -22,8 +22,12 @@
 // (QuantDotQ8xAvx2.cpp), whose lanes are elements of one row, the
 // unpacking, the scales and the offset are shared by 8 rows.
 //
-// Rows of x go 4 at a time (fewer at the end) through every panel of the
-// column range; each output element takes the same instructions in the
+// Rows of x go F::kRowBlock at a time (fewer at the end) through every
+// panel of the column range: 8 for q4_0 and q8_0, whose per-row work fits
+// the 16 ymm registers for 8 rows, 4 for q4_k and q6_k, which spill at 8
+// (in L1, 1 thread, 8 rows, 512 x 1024, best of 2 microbenchmark runs,
+// G MAC/s at blocks of 4 / 8: q4_0 79 / 98, q8_0 55 / 57, q4_k 76 / 56,
+// q6_k 60 / 52). Each output element takes the same instructions in the
 // same order whatever the rows and columns of the tile: batch invariant.
 //
 // Measured against the row-major tiles (best of 3 alternating runs of
@@ -49,7 +53,6 @@ LFM_ISA_TARGET_BEGIN("avx2,fma,f16c")
 namespace lfm::cpu {
 namespace {
 
-constexpr int kRowBlock = 4;
 // Software prefetch distance in the panels' stream (as QuantDotQ8xAvx2.cpp).
 constexpr int64_t kPrefetchBytes = 1024;
 
@@ -89,6 +92,7 @@ inline void addBlockDots(const uint8_t *scales, const uint8_t *x, int64_t xs, in
 }
 
 struct Q4_0 {
+  static constexpr int kRowBlock = 8;
   static constexpr int64_t kBlockElems = 32;
   static constexpr int64_t kUnitBytes = quant::kQ4_0Bytes * kQuantPanelRows;  // 144
   // Adds the unit's block b against M rows of x (at x + r * xs) to acc.
@@ -122,6 +126,7 @@ struct Q4_0 {
 };
 
 struct Q8_0 {
+  static constexpr int kRowBlock = 8;
   static constexpr int64_t kBlockElems = 32;
   static constexpr int64_t kUnitBytes = quant::kQ8_0Bytes * kQuantPanelRows;  // 272
   template <int M>
@@ -150,6 +155,7 @@ struct Q8_0 {
 // and mins are unpacked from their 3 words as ggml does for one row, on 8
 // rows at once.
 struct Q4_K {
+  static constexpr int kRowBlock = 4;
   static constexpr int64_t kBlockElems = 256;
   static constexpr int64_t kUnitBytes = quant::kQ4_KBytes * kQuantPanelRows;  // 1152
   static constexpr int64_t kCodes = 128;  // the codes' offset in a unit
@@ -221,6 +227,7 @@ struct Q4_K {
 // 16) for the offset: lane l is row l's exact integer dot, then one FMA by
 // d_l * dx as q8_0's.
 struct Q6_K {
+  static constexpr int kRowBlock = 4;
   static constexpr int64_t kBlockElems = 256;
   static constexpr int64_t kUnitBytes = quant::kQ6_KBytes * kQuantPanelRows;  // 1680
   static constexpr int64_t kQh = 1024, kScales = 1536, kD = 1664;             // fields in a unit
@@ -326,9 +333,9 @@ void panelTile(const void *xv, int64_t xs, int64_t rows, const uint8_t *w, int64
   const int64_t panel_bytes = ws / F::kBlockElems * F::kUnitBytes;
   const int64_t blocks = k / F::kBlockElems;
   const int64_t p0 = c0 / kQuantPanelRows, p1 = c1 / kQuantPanelRows;
-  for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
-    const int64_t m = rows - r0 < kRowBlock ? rows - r0 : kRowBlock;
-    panelRows<F, kRowBlock>(m, x + r0 * xs, xs, k, w, panel_bytes, blocks, p0, p1, out + r0 * os,
+  for (int64_t r0 = 0; r0 < rows; r0 += F::kRowBlock) {
+    const int64_t m = rows - r0 < F::kRowBlock ? rows - r0 : F::kRowBlock;
+    panelRows<F, F::kRowBlock>(m, x + r0 * xs, xs, k, w, panel_bytes, blocks, p0, p1, out + r0 * os,
                             os);
   }
 }

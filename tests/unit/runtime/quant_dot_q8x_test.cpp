@@ -252,11 +252,11 @@ TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
         }
         ASSERT_EQ(all[r * os + (c1 - c0)], -1.0f);
       }
-      for (int64_t step : {1, 3, 4, 5}) {
+      for (int64_t step : {1, 3, 4, 5, 7, 8}) {
         for (int64_t r0 = 0; r0 < rows; r0 += step) {
           const int64_t m = std::min(step, rows - r0);
           for (int64_t p0 = c0; p0 < c1; p0 += 8) {
-            float part[5 * 8];
+            float part[8 * 8];
             tile(xq.data() + r0 * xs, xs, m, panels.data(), stride, k, p0, p0 + 8, part, 8);
             for (int64_t r = 0; r < m; ++r) {
               for (int64_t c = 0; c < 8; ++c) {
