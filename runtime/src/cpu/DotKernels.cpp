@@ -1,5 +1,7 @@
 #include "DotKernels.h"
 
+#include <algorithm>
+
 namespace lfm::cpu {
 
 DotKernel selectDotKernel(Isa isa, DType dtype, bool f32_x) {
@@ -60,6 +62,12 @@ PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
     case QuantFormat::kQ6_K: layout = PanelLayout::kQ6_KPanels; break;
   }
   return avx2QuantPanelTile(layout) != nullptr ? layout : PanelLayout::kRowMajor;
+}
+
+int64_t linearColumnBlock(int64_t columns, int threads) {
+  int64_t block = columns / (8 * static_cast<int64_t>(threads));
+  block = std::clamp<int64_t>(block, 16, 64);
+  return block / 16 * 16;
 }
 
 DotKernel panelKernel(Isa isa, PanelLayout layout) {

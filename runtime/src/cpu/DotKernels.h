@@ -72,6 +72,12 @@ DotTileFn avx2PanelTile();
 DotTileFn avx2Bf16WidePanelTile();
 DotTileFn avx2QuantPanelTile(PanelLayout layout);  // QuantPanelAvx2.cpp
 
+// The output columns of one task of the optimized linear (FastLinear.cpp)
+// over `columns` on `threads` threads: small enough that every thread gets
+// several blocks, large enough that a block's weights (up to 64 rows)
+// stream well; whole panels of 16 weight rows.
+int64_t linearColumnBlock(int64_t columns, int threads);
+
 // kBF16Tiles (DotAmx.cpp): x for `rows` rows of k elements takes
 // xTileHalves(rows, k) bf16 values; packXRowTiles writes row r of them from
 // a float32 row (row == nullptr: zeros). The padding rows up to the next

@@ -29,17 +29,6 @@
 #include "RowKernels.h"
 
 namespace lfm::cpu {
-namespace {
-
-// Output columns per task: small enough that every thread gets several
-// blocks, large enough that a block's weights (up to 64 rows) stream well.
-int64_t columnBlock(int64_t columns, int threads) {
-  int64_t block = columns / (8 * static_cast<int64_t>(threads));
-  block = std::clamp<int64_t>(block, 16, 64);
-  return block / 16 * 16;  // whole panels of 16 weight rows
-}
-
-}  // namespace
 
 void runFastLinear(const OpContext &ctx, const StepContext &step) {
   const Tensor &x = ctx.operands[0];
@@ -93,7 +82,7 @@ void runFastLinear(const OpContext &ctx, const StepContext &step) {
                                    : static_cast<const void *>(xf);
   const int64_t xs = xq != nullptr ? q8_stride : k;  // bytes for kQ8, else elements
 
-  const int64_t block = columnBlock(n, pool.threads());
+  const int64_t block = linearColumnBlock(n, pool.threads());
   const int64_t blocks = (n + block - 1) / block;
   const Tensor *residual = epilogue == LinearEpilogue::kResidual ? &ctx.operands.back() : nullptr;
   const SwigluFn swiglu = selectRowKernels(step.isa).swiglu;
