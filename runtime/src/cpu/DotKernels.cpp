@@ -51,9 +51,10 @@ PanelLayout panelLayoutFor(Isa isa, DType dtype, bool bf16_panels) {
 }
 
 PanelLayout quantPanelLayoutFor(Isa isa, QuantFormat format, bool quantize_x) {
-  // LFM2-350M GGUFs, 2 threads, this Zen 3: QuantPanelAvx2.cpp's header
-  // has the figures.
-  if (isa != Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
+  // Every x86 ISA from AVX2 up (QuantPanelAvx2.cpp's header has the
+  // figures: on a Zen 3 against the AVX2 row-major tiles, on a Xeon with
+  // AVX512-VNNI against the AVX-512 ones).
+  if (isa < Isa::kAvx2 || !quantize_x) return PanelLayout::kRowMajor;
   PanelLayout layout = PanelLayout::kRowMajor;
   switch (format) {
     case QuantFormat::kQ8_0: layout = PanelLayout::kQ8_0Panels; break;
@@ -82,10 +83,10 @@ DotKernel panelKernel(Isa isa, PanelLayout layout) {
     case PanelLayout::kBf16Tiles: return {XFormat::kBF16Tiles, amxTiledBf16Tile()};
     case PanelLayout::kBf16Pairs: return {XFormat::kBF16, avx512Bf16PanelTile()};
     case PanelLayout::kBf16Panels: return {XFormat::kF32, avx512Bf16WidePanelTile()};
-    case PanelLayout::kQ4_0Panels:  // AVX2 only
+    case PanelLayout::kQ4_0Panels:  // the AVX2 tiles on AVX-512 CPUs too
     case PanelLayout::kQ8_0Panels:
     case PanelLayout::kQ4_KPanels:
-    case PanelLayout::kQ6_KPanels:
+    case PanelLayout::kQ6_KPanels: return {XFormat::kQ8, avx2QuantPanelTile(layout)};
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -38,6 +38,12 @@
 // 169, q4_k_m (q4_k and q6_k) 124 / 60 / 93 -> 325 / 80 / 173 with q4_k in
 // panels; q6_k in panels too (the q4_0 and q4_k_m files' tied lm_head):
 // q4_0 decode 88 / 205 -> 91 / 250, q4_k_m 319 / 75 / 175 -> 354 / 92 / 207.
+// AVX-512 CPUs run these tiles too: on a 2-core Xeon with AVX512-VNNI and
+// AMX (`lfm-compile lfm2-350m.json --dtype bf16 --quantize Q`, the same
+// lfm-bench options, the row-major VNNI tiles of QuantDotQ8xAvx512.cpp ->
+// these), q4_0 373 / 48 / 179 -> 582 / 77 / 341, q8_0 (2 runs) 335-378 /
+// 39 / 141-145 -> 406-417 / 50-53 / 240-246, q4_k (q6_k embedding) 231 /
+// 43 / 116 -> 529 / 72 / 291.
 #include "DotKernels.h"
 #include "QuantDot.h"
 

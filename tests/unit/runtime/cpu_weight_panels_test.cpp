@@ -175,6 +175,12 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
             PanelLayout::kQ6_KPanels);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kPortable, QuantFormat::kQ4_0, true),
             PanelLayout::kRowMajor);
+  // AVX-512 CPUs take the same panels (faster than their row-major tiles).
+  for (cpu::Isa isa : {cpu::Isa::kAvx512, cpu::Isa::kAvx512Bf16, cpu::Isa::kAmx}) {
+    EXPECT_EQ(cpu::quantPanelLayoutFor(isa, QuantFormat::kQ4_K, true), PanelLayout::kQ4_KPanels);
+    EXPECT_EQ(cpu::panelKernel(isa, PanelLayout::kQ4_KPanels).tile,
+              cpu::panelKernel(cpu::Isa::kAvx2, PanelLayout::kQ4_KPanels).tile);
+  }
 }
 
 // A quantized weight the avx2 device repacked reads back as its dequantized
