@@ -1,5 +1,7 @@
 #include "DotKernels.h"
 
+#include "QuantDot.h"
+
 #include <algorithm>
 
 namespace lfm::cpu {
@@ -72,21 +74,27 @@ int64_t linearColumnBlock(int64_t columns, int threads) {
 }
 
 DotKernel panelKernel(Isa isa, PanelLayout layout) {
+  if (isa == Isa::kPortable) return {};
   if (isa == Isa::kAvx2) {
     if (layout == PanelLayout::kF32Panels) return {XFormat::kF32, avx2PanelTile()};
     if (layout == PanelLayout::kBf16Panels) return {XFormat::kF32, avx2Bf16WidePanelTile()};
     if (quantPanels(layout)) return {XFormat::kQ8, avx2QuantPanelTile(layout)};
     return {};
   }
+  if (quantPanels(layout)) {
+    // The same integer dots with vpdpbusd where the CPU has AVX512-VNNI.
+    const DotTileFn vnni = haveAvx512Vnni() ? vnniQuantPanelTile(layout) : nullptr;
+    return {XFormat::kQ8, vnni != nullptr ? vnni : avx2QuantPanelTile(layout)};
+  }
   switch (layout) {
     case PanelLayout::kF32Panels: return {XFormat::kF32, avx512PanelTile()};
     case PanelLayout::kBf16Tiles: return {XFormat::kBF16Tiles, amxTiledBf16Tile()};
     case PanelLayout::kBf16Pairs: return {XFormat::kBF16, avx512Bf16PanelTile()};
     case PanelLayout::kBf16Panels: return {XFormat::kF32, avx512Bf16WidePanelTile()};
-    case PanelLayout::kQ4_0Panels:  // the AVX2 tiles on AVX-512 CPUs too
+    case PanelLayout::kQ4_0Panels:  // above
     case PanelLayout::kQ8_0Panels:
     case PanelLayout::kQ4_KPanels:
-    case PanelLayout::kQ6_KPanels: return {XFormat::kQ8, avx2QuantPanelTile(layout)};
+    case PanelLayout::kQ6_KPanels:
     case PanelLayout::kRowMajor: break;
   }
   return {};

@@ -71,6 +71,7 @@ DotTileFn amxTiledBf16Tile();
 DotTileFn avx2PanelTile();
 DotTileFn avx2Bf16WidePanelTile();
 DotTileFn avx2QuantPanelTile(PanelLayout layout);  // QuantPanelAvx2.cpp
+DotTileFn vnniQuantPanelTile(PanelLayout layout);  // QuantPanelVnni.cpp (AVX512-VNNI)
 
 // The output columns of one task of the optimized linear (FastLinear.cpp)
 // over `columns` on `threads` threads: small enough that every thread gets

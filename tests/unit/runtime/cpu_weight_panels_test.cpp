@@ -10,6 +10,7 @@
 #include "../ScopedEnv.h"
 #include "RuntimeTestUtil.h"
 #include "cpu/DotKernels.h"
+#include "cpu/QuantDot.h"
 #include "cpu/WeightPanels.h"
 #include "lfm/QuantFormats.h"
 
@@ -175,12 +176,16 @@ TEST(WeightPanels, QuantPanelsFitLinearOnlyWeightsOfTheirFormat) {
             PanelLayout::kQ6_KPanels);
   EXPECT_EQ(cpu::quantPanelLayoutFor(cpu::Isa::kPortable, QuantFormat::kQ4_0, true),
             PanelLayout::kRowMajor);
-  // AVX-512 CPUs take the same panels (faster than their row-major tiles).
+  // AVX-512 CPUs take the same panels (faster than their row-major tiles),
+  // through the VNNI tiles where they have AVX512-VNNI.
+  const PanelLayout q4_k = PanelLayout::kQ4_KPanels;
   for (cpu::Isa isa : {cpu::Isa::kAvx512, cpu::Isa::kAvx512Bf16, cpu::Isa::kAmx}) {
-    EXPECT_EQ(cpu::quantPanelLayoutFor(isa, QuantFormat::kQ4_K, true), PanelLayout::kQ4_KPanels);
-    EXPECT_EQ(cpu::panelKernel(isa, PanelLayout::kQ4_KPanels).tile,
-              cpu::panelKernel(cpu::Isa::kAvx2, PanelLayout::kQ4_KPanels).tile);
+    EXPECT_EQ(cpu::quantPanelLayoutFor(isa, QuantFormat::kQ4_K, true), q4_k);
+    EXPECT_EQ(cpu::panelKernel(isa, q4_k).tile,
+              cpu::haveAvx512Vnni() ? cpu::vnniQuantPanelTile(q4_k) : cpu::avx2QuantPanelTile(q4_k));
   }
+  EXPECT_EQ(cpu::panelKernel(cpu::Isa::kAvx2, q4_k).tile, cpu::avx2QuantPanelTile(q4_k));
+  EXPECT_EQ(cpu::panelKernel(cpu::Isa::kPortable, q4_k).tile, nullptr);
 }
 
 // A quantized weight the avx2 device repacked reads back as its dequantized

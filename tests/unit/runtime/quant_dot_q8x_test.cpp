@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -219,15 +220,21 @@ TEST(QuantDotQ8x, IsBatchInvariant) {
   }
 }
 
+// The AVX2 panel tiles, and the AVX512-VNNI ones (the same integer dots by
+// vpdpbusd) with the AVX2 tiles' bits, where the CPU has them.
 TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
   if (!haveIsa(Isa::kAvx2)) GTEST_SKIP() << "skipped: this CPU has no AVX2";
+  const bool vnni = haveAvx512Vnni();
+  if (!vnni) std::cout << "note: no AVX512-VNNI here: the VNNI panel tiles are not run\n";
   const int64_t n = 32, c0 = 8, c1 = 32;
   for (PanelLayout layout :
        {PanelLayout::kQ4_0Panels, PanelLayout::kQ8_0Panels, PanelLayout::kQ4_KPanels,
         PanelLayout::kQ6_KPanels}) {
+  for (const bool use_vnni : {false, true}) {
+  if (use_vnni && !vnni) continue;
   const QuantFormat f = quantPanelFormat(layout);
-  const DotTileFn tile = avx2QuantPanelTile(layout);
-  ASSERT_NE(tile, nullptr) << quantFormatName(f);
+  const DotTileFn tile = use_vnni ? vnniQuantPanelTile(layout) : avx2QuantPanelTile(layout);
+  ASSERT_NE(tile, nullptr) << quantFormatName(f) << (use_vnni ? " vnni" : " avx2");
   const int64_t be = quantBlockElems(f);
   for (int64_t kb : be == 32 ? std::vector<int64_t>{1, 2, 3, 8} : std::vector<int64_t>{1, 2}) {
     const int64_t k = be * kb;
@@ -241,9 +248,18 @@ TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
       const std::vector<uint8_t> xq = quantizeX(x, rows, k, xs);
       std::vector<float> all(rows * os, -1.0f);
       tile(xq.data(), xs, rows, panels.data(), stride, k, c0, c1, all.data(), os);
+      if (use_vnni) {
+        std::vector<float> avx2(rows * os, -1.0f);
+        avx2QuantPanelTile(layout)(xq.data(), xs, rows, panels.data(), stride, k, c0, c1,
+                                   avx2.data(), os);
+        for (int64_t i = 0; i < rows * os; ++i) {
+          ASSERT_TRUE(sameBits(all[i], avx2[i])) << quantFormatName(f) << " vnni vs avx2 at " << i;
+        }
+      }
       for (int64_t r = 0; r < rows; ++r) {
-        SCOPED_TRACE(std::string(quantFormatName(f)) + " k " + std::to_string(k) + " stride " +
-                     std::to_string(stride) + " row " + std::to_string(r));
+        SCOPED_TRACE(std::string(quantFormatName(f)) + (use_vnni ? " vnni" : " avx2") + " k " +
+                     std::to_string(k) + " stride " + std::to_string(stride) + " row " +
+                     std::to_string(r));
         const std::vector<double> xd = dequantizeX(xq.data() + r * xs, k);
         for (int64_t c = c0; c < c1; ++c) {
           double mag;
@@ -269,6 +285,7 @@ TEST(QuantDotQ8x, PanelTilesMatchDequantizedDotAndAreBatchInvariant) {
         }
       }
     }
+  }
   }
   }
 }
