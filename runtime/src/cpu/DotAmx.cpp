@@ -21,9 +21,11 @@
 // computes every C element on its own). A row's result does not depend on
 // the step, and decode (1 row) takes the same tiles as prefill.
 //
-// The tile configuration (all eight tiles 16 x 64 bytes) is per thread: each
-// thread loads it the first time it runs the tile (loading it on every call
-// measured the same).
+// The tile configuration (all eight tiles 16 x 64 bytes) is per thread and
+// loaded on every call: other code on the thread may release the tiles or
+// configure them otherwise (oneDNN's AMX matmul does, in scripts/gemm-bench:
+// a configuration loaded once per thread then faulted with SIGILL at our
+// next tilezero). Loading it once per thread measured the same.
 //
 // Weights in tiles: the device stores a bf16 linear weight as its A tiles
 // in order (WeightPanels.h), so that 16 rows stream as one run of 1 KB
@@ -83,15 +85,12 @@ struct TileConfig {
 };
 
 void loadTileConfig() {
-  thread_local bool loaded = false;
-  if (loaded) return;
   TileConfig config;
   for (int t = 0; t < 8; ++t) {
     config.colsb[t] = 64;
     config.rows[t] = kTileRows;
   }
   _tile_loadconfig(&config);
-  loaded = true;
 }
 
 // Where the A tiles of 16 weight rows come from: chunk j < full at

@@ -3,6 +3,10 @@
 // weight still reads and writes as the plan's row-major values.
 #include <gtest/gtest.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cstring>
 #include <optional>
 #include <string>
@@ -12,6 +16,7 @@
 #include "cpu/DotKernels.h"
 #include "cpu/QuantDot.h"
 #include "cpu/WeightPanels.h"
+#include "lfm/DTypeConvert.h"
 #include "lfm/QuantFormats.h"
 
 namespace lfm::testing {
@@ -70,6 +75,43 @@ TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
   EXPECT_EQ(p[32], 100);       // then row 1's
   EXPECT_EQ(p[16 * 32], 32);   // then row 0's second chunk: the next tile
   EXPECT_EQ(unpackPanels(PanelLayout::kBf16Tiles, packed, n, k), bytes);
+}
+
+#if defined(__x86_64__)
+// Releases this thread's AMX tiles, as other AMX code on a thread may
+// (oneDNN's matmul does).
+__attribute__((target("amx-tile"))) void releaseAmxTiles() { _tile_release(); }
+#endif
+
+// The AMX tile loads its tile configuration itself on every call: after
+// other code on the thread released the tiles it gives the same bits (a
+// configuration loaded once per thread faulted with SIGILL here).
+TEST(WeightPanels, AmxTileRunsAfterTheThreadReleasedItsTiles) {
+#if defined(__x86_64__)
+  if (cpu::detectedIsa() != cpu::Isa::kAmx) GTEST_SKIP() << "skipped: no AMX on this CPU";
+  const int64_t n = 32, k = 64, rows = 3;
+  const std::vector<float> wv = randomValues(n * k, 5), x = randomValues(rows * k, 6);
+  std::vector<uint8_t> bytes(n * k * 2);
+  for (int64_t i = 0; i < n * k; ++i) {
+    const uint16_t h = floatToBf16(wv[i]);
+    std::memcpy(bytes.data() + 2 * i, &h, 2);
+  }
+  const std::vector<uint8_t> packed = packPanels(PanelLayout::kBf16Tiles, bytes, n, k);
+  std::vector<uint16_t> xt(cpu::xTileHalves(rows, k));
+  for (int64_t r = 0; r < rows; ++r) cpu::packXRowTiles(x.data() + r * k, r, k, xt.data());
+  const cpu::DotTileFn tile = cpu::amxTiledBf16Tile();
+  ASSERT_NE(tile, nullptr);
+  std::vector<float> first(rows * n), again(rows * n, -1.0f);
+  tile(xt.data(), k, rows, packed.data(), k, k, 0, n, first.data(), n);
+  releaseAmxTiles();
+  tile(xt.data(), k, rows, packed.data(), k, k, 0, n, again.data(), n);
+  for (int64_t i = 0; i < rows * n; ++i) {
+    ASSERT_EQ(std::memcmp(&first[i], &again[i], 4), 0) << i;
+    ASSERT_NE(first[i], 0.0f) << i;
+  }
+#else
+  GTEST_SKIP() << "skipped: no AMX on this architecture";
+#endif
 }
 
 TEST(WeightPanels, Bf16PairsAreSixteenRowsByPairOfK) {
