@@ -182,7 +182,9 @@ bool dnnlEngine(const std::vector<float> &w, const Shape &s, DType dtype, Engine
   auto turn = std::make_shared<size_t>(0);
   e->name = "oneDNN " + std::string(pd1.impl_info_str());
   e->x_bf16 = dtype == DType::kBF16;
-  e->run = [=](const float *x, int64_t m, float *y) {
+  // `user` stays alive with the engine: wu points into it, and the weights
+  // are reordered from it at the first run of each row count.
+  e->run = [=, user = user](const float *x, int64_t m, float *y) {
     auto it = std::find_if(prims->begin(), prims->end(), [&](const Prim &p) { return p.m == m; });
     if (it == prims->end()) {
       const dnnl::matmul::primitive_desc pd = pdFor(m);

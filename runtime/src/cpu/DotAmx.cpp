@@ -22,10 +22,14 @@
 // the step, and decode (1 row) takes the same tiles as prefill.
 //
 // The tile configuration (all eight tiles 16 x 64 bytes) is per thread and
-// loaded on every call: other code on the thread may release the tiles or
-// configure them otherwise (oneDNN's AMX matmul does, in scripts/gemm-bench:
-// a configuration loaded once per thread then faulted with SIGILL at our
-// next tilezero). Loading it once per thread measured the same.
+// each call loads it and puts the thread's previous one back at the end
+// (TileConfigScope): other AMX code on the thread may release the tiles or
+// configure them otherwise between our calls, and may count on its own
+// configuration staying loaded between its calls. In scripts/gemm-bench,
+// beside oneDNN's AMX matmul on the same threads, a configuration loaded
+// once per thread faulted with SIGILL at our next tilezero, and ours left
+// loaded made oneDNN's matmul return zeros. Loading it once per thread
+// measured the same as this.
 //
 // Weights in tiles: the device stores a bf16 linear weight as its A tiles
 // in order (WeightPanels.h), so that 16 rows stream as one run of 1 KB
@@ -83,6 +87,7 @@ struct TileConfig {
   uint16_t colsb[16] = {};
   uint8_t rows[16] = {};
 };
+static_assert(sizeof(TileConfig) == 64);
 
 void loadTileConfig() {
   TileConfig config;
@@ -92,6 +97,28 @@ void loadTileConfig() {
   }
   _tile_loadconfig(&config);
 }
+
+// Our configuration for a scope, then the thread's previous one again (or
+// none: the tiles released).
+class TileConfigScope {
+ public:
+  TileConfigScope() {
+    _tile_storeconfig(&saved_);
+    loadTileConfig();
+  }
+  ~TileConfigScope() {
+    if (saved_.palette != 0) {
+      _tile_loadconfig(&saved_);
+    } else {
+      _tile_release();
+    }
+  }
+  TileConfigScope(const TileConfigScope &) = delete;
+  TileConfigScope &operator=(const TileConfigScope &) = delete;
+
+ private:
+  TileConfig saved_;
+};
 
 // Where the A tiles of 16 weight rows come from: chunk j < full at
 // base + 64 j (rows `stride` bytes apart), chunk `full` (k's tail) from
@@ -162,7 +189,7 @@ WeightRows weightRows(const uint8_t *w, int64_t row_bytes, int64_t k, int64_t c,
 template <bool kTiled>
 void amxBf16Tile(const void *xv, int64_t, int64_t rows, const uint8_t *w, int64_t ws, int64_t k,
                  int64_t c0, int64_t c1, float *out, int64_t os) {
-  loadTileConfig();
+  const TileConfigScope config;
   const auto *x = static_cast<const uint8_t *>(xv);
   const int64_t nc = chunks(k), blocks = xTileRows(rows) / kTileRows, row_bytes = 2 * ws;
   // Two groups' weight copies, then the C tiles.

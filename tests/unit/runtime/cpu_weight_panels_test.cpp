@@ -78,15 +78,20 @@ TEST(WeightPanels, Bf16TilesAreSixteenRowsOf32ByChunk) {
 }
 
 #if defined(__x86_64__)
-// Releases this thread's AMX tiles, as other AMX code on a thread may
-// (oneDNN's matmul does).
+// This thread's AMX tile configuration (64 bytes), as other AMX code on a
+// thread (oneDNN's matmul) sets, releases and reads it.
 __attribute__((target("amx-tile"))) void releaseAmxTiles() { _tile_release(); }
+__attribute__((target("amx-tile"))) void loadAmxConfig(const uint8_t *c) { _tile_loadconfig(c); }
+__attribute__((target("amx-tile"))) void storeAmxConfig(uint8_t *c) { _tile_storeconfig(c); }
 #endif
 
-// The AMX tile loads its tile configuration itself on every call: after
-// other code on the thread released the tiles it gives the same bits (a
-// configuration loaded once per thread faulted with SIGILL here).
-TEST(WeightPanels, AmxTileRunsAfterTheThreadReleasedItsTiles) {
+// The AMX tile loads its tile configuration itself on every call and puts
+// the thread's back after it: after other code on the thread released the
+// tiles it gives the same bits (a configuration loaded once per thread
+// faulted with SIGILL here) and leaves them released; another
+// configuration stays loaded across it (ours left loaded gave oneDNN's
+// matmul zeros).
+TEST(WeightPanels, AmxTileKeepsOtherCodesTileConfiguration) {
 #if defined(__x86_64__)
   if (cpu::detectedIsa() != cpu::Isa::kAmx) GTEST_SKIP() << "skipped: no AMX on this CPU";
   const int64_t n = 32, k = 64, rows = 3;
@@ -102,9 +107,18 @@ TEST(WeightPanels, AmxTileRunsAfterTheThreadReleasedItsTiles) {
   const cpu::DotTileFn tile = cpu::amxTiledBf16Tile();
   ASSERT_NE(tile, nullptr);
   std::vector<float> first(rows * n), again(rows * n, -1.0f);
+  uint8_t other[64] = {}, after[64];
+  other[0] = 1;                    // palette 1
+  other[16] = 32;                  // tile 0: 32 bytes a row
+  other[48] = 4;                   // by 4 rows
+  loadAmxConfig(other);
   tile(xt.data(), k, rows, packed.data(), k, k, 0, n, first.data(), n);
+  storeAmxConfig(after);
+  EXPECT_EQ(std::memcmp(after, other, 64), 0) << "the caller's tile configuration is gone";
   releaseAmxTiles();
   tile(xt.data(), k, rows, packed.data(), k, k, 0, n, again.data(), n);
+  storeAmxConfig(after);
+  EXPECT_EQ(after[0], 0) << "the tiles are configured after the call";
   for (int64_t i = 0; i < rows * n; ++i) {
     ASSERT_EQ(std::memcmp(&first[i], &again[i], 4), 0) << i;
     ASSERT_NE(first[i], 0.0f) << i;
