@@ -12,9 +12,14 @@ namespace lfm::tools {
 namespace {
 
 // Sum of the 64-bit words of [p, p + n): eight independent sums so the
-// loads are not serialized; compiled for the widest vectors the CPU has.
-__attribute__((target_clones("avx512f", "avx2", "default"))) uint64_t sumWords(
-    const uint64_t *p, int64_t n) {
+// loads are not serialized; on x86 compiled for the widest vectors the CPU
+// has (elsewhere the baseline's, e.g. aarch64's NEON).
+#if defined(__x86_64__)
+#define LFM_WIDEST_VECTORS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LFM_WIDEST_VECTORS
+#endif
+LFM_WIDEST_VECTORS uint64_t sumWords(const uint64_t *p, int64_t n) {
   uint64_t s[8] = {};
   for (int64_t i = 0; i + 8 <= n; i += 8) {
     for (int l = 0; l < 8; ++l) s[l] += p[i + l];
