@@ -75,16 +75,15 @@ int64_t linearColumnBlock(int64_t columns, int threads) {
 
 DotKernel panelKernel(Isa isa, PanelLayout layout) {
   if (isa == Isa::kPortable) return {};
+  if (quantPanels(layout)) {
+    // The same integer dots with vpdpbusd where the CPU has AVX512-VNNI.
+    const bool vnni = isa >= Isa::kAvx512 && haveAvx512Vnni() && vnniQuantPanelTile(layout);
+    return {XFormat::kQ8, vnni ? vnniQuantPanelTile(layout) : avx2QuantPanelTile(layout)};
+  }
   if (isa == Isa::kAvx2) {
     if (layout == PanelLayout::kF32Panels) return {XFormat::kF32, avx2PanelTile()};
     if (layout == PanelLayout::kBf16Panels) return {XFormat::kF32, avx2Bf16WidePanelTile()};
-    if (quantPanels(layout)) return {XFormat::kQ8, avx2QuantPanelTile(layout)};
     return {};
-  }
-  if (quantPanels(layout)) {
-    // The same integer dots with vpdpbusd where the CPU has AVX512-VNNI.
-    const DotTileFn vnni = haveAvx512Vnni() ? vnniQuantPanelTile(layout) : nullptr;
-    return {XFormat::kQ8, vnni != nullptr ? vnni : avx2QuantPanelTile(layout)};
   }
   switch (layout) {
     case PanelLayout::kF32Panels: return {XFormat::kF32, avx512PanelTile()};
